@@ -1,0 +1,40 @@
+# The only entry points: book, serve, test, bench, lint, clean.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: book serve test bench lint clean setup
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Build the site into _build/html, with warnings as errors; explorers are static.
+book: $(STAMP)
+	IMIQUIMOD_EXPLORER_MODE=static $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+serve: book
+	@echo "Serving _build/html on http://localhost:$(PORT)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# Builds the book first (the browser tests open it), then runs the whole suite.
+test: book
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: book
+	$(BIN)/python -m benchmarks.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache

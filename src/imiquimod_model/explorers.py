@@ -1,0 +1,376 @@
+"""One interactive figure, two faces: a static page figure and a live notebook widget.
+
+An :class:`Explorer` names a model function, up to three controls (registry parameters)
+and what to plot. :func:`show` renders it in the mode the environment chooses:
+
+* ``static`` (set by ``make book``): the model is run at build time over the cross product
+  of the controls' grids; the page carries those runs and a small script
+  (``static/explorer.js``) swaps curves when a control moves, with no kernel and no network.
+* ``live`` (the default, so JupyterLab and Binder get it): ipywidgets sliders re-solve the
+  model and update a plotly ``FigureWidget`` in place.
+
+Examples
+--------
+>>> explorer_mode({"IMIQUIMOD_EXPLORER_MODE": "static"})
+'static'
+>>> explorer_mode({})
+'live'
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .parameters import PARAMETERS, validate
+
+MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
+MAX_CONTROLS = 3
+SIGNIFICANT_DIGITS = 4
+PALETTE = ("#1f6f8b", "#c8553d", "#588b3f", "#7a4f9a", "#b8860b", "#444444")
+
+
+@dataclass(frozen=True)
+class Control:
+    """A slider bound to the registry parameter ``parameter`` (also the model's keyword).
+
+    ``grid`` holds the values precomputed for the static page; the live slider covers the
+    registry's whole range in steps of ``step`` (or on a log scale where ``log``).
+    """
+
+    parameter: str
+    grid: tuple[float, ...]
+    log: bool = False
+    step: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.parameter not in PARAMETERS:
+            raise ValueError(f"control {self.parameter!r} is not in the parameter registry")
+        for value in self.grid:
+            validate(self.parameter, value)
+
+    @property
+    def spec(self):
+        """The registry entry behind this control."""
+        return PARAMETERS[self.parameter]
+
+    @property
+    def label(self) -> str:
+        """Slider label: meaning and unit."""
+        unit = f" ({self.spec.unit})" if self.spec.unit else ""
+        return f"{self.spec.meaning[0].upper()}{self.spec.meaning[1:]}{unit}"
+
+    @property
+    def initial_index(self) -> int:
+        """Index of the grid value closest to the registry default."""
+        return int(np.argmin([abs(v - self.spec.value) for v in self.grid]))
+
+    def format(self, value: float) -> str:
+        """A value as the reader sees it next to the slider."""
+        unit = f" {self.spec.unit}" if self.spec.unit else ""
+        return f"{value:g}{unit}"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One subplot: its y-axis label and scale."""
+
+    y_label: str
+    log_y: bool = False
+    y_range: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One trace: the model output ``output`` drawn in ``panel``."""
+
+    output: str
+    name: str
+    panel: int = 0
+    dash: str | None = None
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """An interactive figure: model, controls and what to draw."""
+
+    name: str
+    title: str
+    model: Callable[..., Mapping[str, np.ndarray]]
+    x: str
+    x_label: str
+    controls: tuple[Control, ...]
+    panels: tuple[Panel, ...]
+    curves: tuple[Curve, ...]
+    description: str = ""
+    fixed: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.controls) <= MAX_CONTROLS:
+            raise ValueError(f"an explorer has 1 to {MAX_CONTROLS} controls")
+        for curve in self.curves:
+            if not 0 <= curve.panel < len(self.panels):
+                raise ValueError(f"curve {curve.output!r} names a panel that does not exist")
+
+    def defaults(self) -> dict[str, float]:
+        """Control values the figure opens with."""
+        return {c.parameter: c.grid[c.initial_index] for c in self.controls}
+
+
+def explorer_mode(environ: Mapping[str, str] | None = None) -> str:
+    """``"static"`` when the book build asks for it, else ``"live"``."""
+    env = os.environ if environ is None else environ
+    mode = env.get(MODE_VARIABLE, "live")
+    if mode not in ("static", "live"):
+        raise ValueError(f"{MODE_VARIABLE} = {mode!r}; use 'static' or 'live'")
+    return mode
+
+
+def run(explorer: Explorer, **values: float) -> dict[str, np.ndarray]:
+    """Validate the control values and run the explorer's model with them."""
+    checked = {name: validate(name, value) for name, value in values.items()}
+    outputs = explorer.model(**explorer.fixed, **checked)
+    for key, array in outputs.items():
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"the model returned non-finite values for {key!r}")
+    return dict(outputs)
+
+
+def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Figure:
+    """The plotly figure for one set of model outputs (shared by both faces)."""
+    rows = len(explorer.panels)
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for i, curve in enumerate(explorer.curves):
+        fig.add_trace(
+            go.Scatter(
+                x=np.asarray(outputs[explorer.x]),
+                y=np.asarray(outputs[curve.output]),
+                name=curve.name,
+                mode="lines",
+                line={"dash": curve.dash, "color": curve.color or PALETTE[i % len(PALETTE)]},
+                legendgroup=str(curve.panel),
+            ),
+            row=curve.panel + 1,
+            col=1,
+        )
+    for r, panel in enumerate(explorer.panels, start=1):
+        fig.update_yaxes(
+            title_text=panel.y_label,
+            type="log" if panel.log_y else "linear",
+            range=list(panel.y_range) if panel.y_range else None,
+            row=r,
+            col=1,
+        )
+    fig.update_xaxes(title_text=explorer.x_label, row=rows, col=1)
+    fig.update_layout(
+        template="simple_white",
+        height=260 * rows + 120,
+        margin={"l": 70, "r": 20, "t": 30, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        font={"family": "system-ui, sans-serif", "size": 13},
+    )
+    return fig
+
+
+# --- static face ------------------------------------------------------------------------------
+def _rounded(array: np.ndarray) -> list[float]:
+    """Values to SIGNIFICANT_DIGITS significant digits, as plain floats for JSON."""
+    a = np.asarray(array, dtype=float)
+    with np.errstate(divide="ignore"):
+        magnitude = np.where(a == 0, 0, np.floor(np.log10(np.abs(a))))
+    scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
+    return (np.round(a * scale) / scale).tolist()
+
+
+def precompute(explorer: Explorer) -> dict[str, object]:
+    """Run the model over the controls' grid; return the page's data (JSON-ready).
+
+    Identical curves are stored once: ``traces[i]["table"][combo]`` indexes ``arrays``.
+    A combination's index is ``sum(position_j * strides[j])``.
+    """
+    grids = [c.grid for c in explorer.controls]
+    sizes = [len(g) for g in grids]
+    strides = [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
+    arrays: list[list[float]] = []
+    seen: dict[bytes, int] = {}
+    tables: list[list[int]] = [[] for _ in explorer.curves]
+    x_values = None
+    for combo in itertools.product(*grids):
+        values = {c.parameter: v for c, v in zip(explorer.controls, combo, strict=True)}
+        outputs = run(explorer, **values)
+        x = _rounded(outputs[explorer.x])
+        if x_values is None:
+            x_values = x
+        elif x != x_values:
+            raise ValueError(f"explorer {explorer.name}: x must not depend on the controls")
+        for i, curve in enumerate(explorer.curves):
+            y = _rounded(outputs[curve.output])
+            key = np.asarray(y).tobytes()
+            if key not in seen:
+                seen[key] = len(arrays)
+                arrays.append(y)
+            tables[i].append(seen[key])
+    return {
+        "name": explorer.name,
+        "controls": [
+            {"parameter": c.parameter, "values": list(c.grid), "labels": [c.format(v) for v in c.grid]}
+            for c in explorer.controls
+        ],
+        "strides": strides,
+        "traces": [{"index": i, "table": t} for i, t in enumerate(tables)],
+        "arrays": arrays,
+    }
+
+
+def _combo_index(data: Mapping[str, object], positions: list[int]) -> int:
+    return sum(p * s for p, s in zip(positions, data["strides"], strict=True))
+
+
+def static_html(explorer: Explorer) -> str:
+    """The explorer as HTML: sliders, a plotly figure and the precomputed runs."""
+    data = precompute(explorer)
+    positions = [c.initial_index for c in explorer.controls]
+    combo = _combo_index(data, positions)
+    start = {c.output: data["arrays"][t["table"][combo]] for c, t in zip(explorer.curves, data["traces"], strict=True)}
+    start[explorer.x] = run(explorer, **explorer.defaults())[explorer.x]
+    fig = build_figure(explorer, start)
+    div_id = f"imq-fig-{explorer.name}"
+    plot = fig.to_html(
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config={"responsive": True, "displaylogo": False},
+    )
+    sliders = []
+    for j, c in enumerate(explorer.controls):
+        input_id = f"imq-{explorer.name}-{c.parameter}"
+        i0 = positions[j]
+        sliders.append(
+            f'<div class="imq-control"><label for="{input_id}">{html.escape(c.label)}</label>'
+            f'<input type="range" id="{input_id}" min="0" max="{len(c.grid) - 1}" step="1" '
+            f'value="{i0}" data-control="{j}" aria-valuetext="{html.escape(c.format(c.grid[i0]))}">'
+            f'<output for="{input_id}">{html.escape(c.format(c.grid[i0]))}</output></div>'
+        )
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return (
+        f'<div class="imq-explorer" data-figure="{div_id}" '
+        f'aria-label="{html.escape(explorer.description or explorer.title)}">'
+        f'<div class="imq-controls">{"".join(sliders)}</div>{plot}'
+        f'<script type="application/json" class="imq-explorer-data">{payload}</script></div>'
+    )
+
+
+# --- live face -------------------------------------------------------------------------------
+@dataclass
+class LiveExplorer:
+    """The live widgets of one explorer, kept so that tests can drive them."""
+
+    explorer: Explorer
+    figure: object  # plotly FigureWidget
+    sliders: dict[str, object]
+    entries: dict[str, object]
+    message: object
+    widget: object
+
+    def values(self) -> dict[str, float]:
+        """Current slider values by parameter name."""
+        return {name: s.value for name, s in self.sliders.items()}
+
+    def warn(self, err: Exception) -> None:
+        """Show a one-line message under the controls."""
+        self.message.value = f'<span class="imq-error">⚠ {html.escape(str(err))}</span>'
+
+    def redraw(self) -> None:
+        """Re-solve with the sliders' values; on bad input warn and keep the figure."""
+        try:
+            outputs = run(self.explorer, **self.values())
+        except ValueError as err:
+            self.warn(err)
+            return
+        self.message.value = ""
+        with self.figure.batch_update():
+            for trace, curve in zip(self.figure.data, self.explorer.curves, strict=True):
+                trace.y = outputs[curve.output]
+
+
+def _slider(control: Control):
+    import ipywidgets as widgets
+
+    spec = control.spec
+    common = {"value": spec.value, "continuous_update": True, "readout": True,
+              "layout": widgets.Layout(width="320px")}
+    if control.log:
+        return widgets.FloatLogSlider(
+            min=math.log10(spec.low), max=math.log10(spec.high), step=0.05, base=10, **common
+        )
+    if spec.integer:
+        return widgets.IntSlider(min=int(spec.low), max=int(spec.high), step=1,
+                                 **{**common, "value": int(spec.value)})
+    step = control.step or (spec.high - spec.low) / 100
+    return widgets.FloatSlider(min=spec.low, max=spec.high, step=step, **common)
+
+
+def live_widget(explorer: Explorer) -> LiveExplorer:
+    """Build the live face: sliders and exact-entry boxes that re-solve the model."""
+    import ipywidgets as widgets
+
+    figure = go.FigureWidget(build_figure(explorer, run(explorer, **{
+        c.parameter: c.spec.value for c in explorer.controls
+    })))
+    sliders = {c.parameter: _slider(c) for c in explorer.controls}
+    entries = {
+        c.parameter: widgets.FloatText(value=c.spec.value, layout=widgets.Layout(width="90px"),
+                                       description="", tooltip=f"type a value in {c.spec.unit}")
+        for c in explorer.controls
+    }
+    message = widgets.HTML(value="")
+    rows = [
+        widgets.HBox([widgets.Label(c.label, layout=widgets.Layout(width="330px")),
+                      sliders[c.parameter], entries[c.parameter]])
+        for c in explorer.controls
+    ]
+    box = widgets.VBox([widgets.HTML(f"<b>{html.escape(explorer.title)}</b>"), *rows, message, figure])
+    live = LiveExplorer(explorer, figure, sliders, entries, message, box)
+
+    def on_slider(change, name):
+        entries[name].value = change["new"]
+        live.redraw()
+
+    def on_entry(change, name):
+        try:
+            value = validate(name, change["new"])
+        except ValueError as err:
+            live.warn(err)
+            return
+        if sliders[name].value != value:
+            sliders[name].value = value  # on_slider redraws
+        else:
+            live.message.value = ""
+
+    for name in sliders:
+        sliders[name].observe(lambda ch, n=name: on_slider(ch, n), names="value")
+        entries[name].observe(lambda ch, n=name: on_entry(ch, n), names="value")
+    return live
+
+
+def show(explorer: Explorer):
+    """Display ``explorer`` in the mode the environment chooses (see module docstring)."""
+    from IPython.display import HTML, display
+
+    if explorer_mode() == "static":
+        display(HTML(static_html(explorer)))
+        return None
+    live = live_widget(explorer)
+    display(live.widget)
+    return None

@@ -1,0 +1,219 @@
+"""The parameter registry: every number the models use, with its unit, range and source.
+
+A model function never holds a literal constant. It takes its numbers as keyword arguments
+whose names are registry names, takes their defaults from here, and checks every value
+with :func:`validate`. The appendix table, the sliders' ranges and the error messages all
+come from this one table.
+
+Examples
+--------
+>>> PARAMETERS["molar_mass_g_per_mol"].value
+240.3
+>>> validate("tlr7_ec50_uM", 5.0)
+5.0
+>>> validate("tlr7_ec50_uM", -1)
+Traceback (most recent call last):
+...
+ValueError: tlr7_ec50_uM (TLR7 EC50 of imiquimod) = -1 µM is outside the allowed range 0.1 to 50 µM
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One number a model uses.
+
+    ``low`` and ``high`` bound the values a model accepts (and the sliders offer).
+    ``sources`` are citation keys in ``book/references.bib``; where ``assumed`` is true
+    the value is a modelling choice, and ``note`` says what bounds it.
+    """
+
+    name: str
+    symbol: str
+    meaning: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    sources: tuple[str, ...]
+    assumed: bool
+    note: str
+    integer: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.value <= self.high:
+            raise ValueError(f"registry entry {self.name}: default outside its own range")
+        if not self.assumed and not self.sources:
+            raise ValueError(f"registry entry {self.name}: a measured value needs a source")
+        if self.assumed and not self.note:
+            raise ValueError(f"registry entry {self.name}: an assumption needs a note")
+
+
+_ENTRIES = (
+    # --- the drug and the cream -------------------------------------------------------
+    Parameter(
+        "molar_mass_g_per_mol", "M", "molar mass of imiquimod (C14H16N4)", 240.3, "g/mol",
+        240.3, 240.3, ("AldaraLabel",), False, "",
+    ),
+    Parameter(
+        "cream_per_sachet_mg", r"m_\mathrm{s}", "cream in one single-use sachet", 250.0, "mg",
+        250.0, 250.0, ("AldaraLabel",), False, "12.5 mg imiquimod per sachet at 5%",
+    ),
+    Parameter(
+        "cream_strength_percent", "s", "imiquimod content of the cream", 5.0, "% w/w",
+        0.0, 5.0, ("AldaraLabel", "ZyclaraLabel"), False,
+        "Aldara 5%; Zyclara 3.75% and 2.5%",
+    ),
+    Parameter(
+        "sachets_per_application", r"n_\mathrm{s}", "sachets of cream applied at each application",
+        1.0, "sachets", 0.0, 6.0, ("AldaraLabel", "AldaraSmPC"), False,
+        "label for actinic keratosis: at most 1 sachet on about 25 cm²; the label PK study "
+        "used 1, 2 and 6 sachets",
+    ),
+    Parameter(
+        "treated_area_cm2", "A", "skin area the cream is spread over", 25.0, "cm²",
+        1.0, 500.0, ("AldaraLabel",), False,
+        "label for actinic keratosis: about 25 cm² of face or scalp",
+    ),
+    # --- schedule ------------------------------------------------------------------------
+    Parameter(
+        "applications_per_week", "f", "applications of cream per week", 2.0,
+        "applications/week", 1.0, 14.0, ("AldaraLabel", "Geisse2002"), False,
+        "label: 2/week (actinic keratosis), 3/week (warts), 5/week (superficial BCC); "
+        "twice daily (14/week) was tested in superficial BCC",
+        integer=True,
+    ),
+    Parameter(
+        "treatment_weeks", "w", "weeks of treatment in one cycle", 16.0, "weeks",
+        1.0, 52.0, ("AldaraLabel",), False,
+        "label: 16 weeks (actinic keratosis and warts), 6 weeks (superficial BCC)",
+        integer=True,
+    ),
+    Parameter(
+        "rest_weeks", r"w_\mathrm{r}", "weeks without cream after each cycle", 0.0, "weeks",
+        0.0, 52.0, ("Krawtchenko2007",), False,
+        "0 for a single course; cyclic regimens rest for some weeks between courses",
+        integer=True,
+    ),
+    Parameter(
+        "cycles", "c", "number of treatment cycles", 1.0, "cycles", 1.0, 10.0,
+        ("Krawtchenko2007",), False, "Krawtchenko 2007 gave one or two courses",
+        integer=True,
+    ),
+    Parameter(
+        "contact_time_h", r"\tau", "time the cream stays on the skin before it is washed off",
+        8.0, "h", 1.0, 24.0, ("AldaraLabel",), False,
+        "label: about 8 h (actinic keratosis, superficial BCC), 6–10 h (warts)",
+    ),
+    # --- skin absorption and local concentration --------------------------------------
+    Parameter(
+        "fraction_absorbed_percent", "F", "share of the applied dose that enters the skin "
+        "during an 8-h contact", 0.5, "%", 0.01, 0.9, ("AldaraLabel",), True,
+        "assumed; bounded above by the label: less than 0.9% of a single [14C] dose was "
+        "recovered in urine and faeces",
+    ),
+    Parameter(
+        "skin_layer_depth_um", "d", "depth of the skin layer the absorbed drug spreads into",
+        100.0, "µm", 25.0, 400.0, ("SandbyMoller2003",), True,
+        "assumed; viable epidermis measures 57–82 µm (forearm, shoulder, buttock), and "
+        "the drug reaches some dermis too",
+    ),
+    Parameter(
+        "skin_release_half_life_h", r"t_{1/2,\mathrm{skin}}", "half-life of drug leaving the skin into blood",
+        24.0, "h", 2.0, 72.0, ("AldaraLabel",), True,
+        "assumed; an apparent serum half-life of 20–29 h after topical use is reported "
+        "second-hand from the U.S. label (not verified); with absorption-limited kinetics "
+        "the skin release sets it",
+    ),
+    # --- systemic exposure ----------------------------------------------------------------
+    Parameter(
+        "serum_elimination_half_life_h", r"t_{1/2,\mathrm{el}}", "elimination half-life from blood",
+        2.0, "h", 0.5, 12.0, ("AldaraLabel",), True,
+        "assumed; about 2 h after subcutaneous dosing is reported second-hand from the "
+        "U.S. label (not verified)",
+    ),
+    Parameter(
+        "volume_of_distribution_L", "V", "apparent volume of distribution of absorbed drug",
+        40.0, "L", 5.0, 1000.0, ("AldaraSmPC",), False,
+        "fitted: the single value that best reproduces the label's serum peaks (0.1, 0.2 "
+        "and 1.6 ng/mL for 1, 2 and 6 sachets) given the other defaults; see "
+        "pk.calibrate_volume_of_distribution",
+    ),
+    # --- the receptor -------------------------------------------------------------------------
+    Parameter(
+        "tlr7_ec50_uM", r"\mathrm{EC}_{50}", "TLR7 EC50 of imiquimod", 5.0, "µM", 0.1, 50.0,
+        ("KeratinocyteIMQ1994", "Shukla2010"), True,
+        "assumed: no measured value was found; cells respond to 1–10 µg/mL (4–42 µM) in "
+        "vitro, and the most potent analogue of the series reaches 8.6 nM",
+    ),
+    Parameter(
+        "tlr7_hill_coefficient", r"n_\mathrm{H}", "Hill coefficient of TLR7 engagement", 1.0, "",
+        0.5, 3.0, (), True,
+        "assumed: no measured slope was found; 1 is one ligand binding one receptor",
+    ),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ENTRIES}
+
+
+def default(name: str) -> float:
+    """Return the registry value of ``name`` (in the parameter's own unit)."""
+    return PARAMETERS[name].value
+
+
+def _describe(p: Parameter, value: object) -> str:
+    unit = f" {p.unit}" if p.unit else ""
+    return f"{p.name} ({p.meaning}) = {value!r}{unit}"
+
+
+def _range(p: Parameter) -> str:
+    unit = f" {p.unit}" if p.unit else ""
+    kind = "a whole number from" if p.integer else "the allowed range"
+    return f"{kind} {p.low:g} to {p.high:g}{unit}"
+
+
+def validate(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is allowed for parameter ``name``.
+
+    Raises ``ValueError`` naming the parameter, its unit and its allowed range for
+    values that are not real numbers, NaN, infinite, out of range, or not whole where a
+    whole number is needed.
+    """
+    if name not in PARAMETERS:
+        raise ValueError(f"unknown parameter {name!r}")
+    p = PARAMETERS[name]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{_describe(p, value)} is not a number; give {_range(p)}")
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError(f"{_describe(p, value)} is not finite; give {_range(p)}")
+    if not p.low <= x <= p.high:
+        unit = f" {p.unit}" if p.unit else ""
+        raise ValueError(
+            f"{p.name} ({p.meaning}) = {value!r}{unit} is outside {_range(p)}"
+        )
+    if p.integer and x != round(x):
+        raise ValueError(f"{_describe(p, value)} is not whole; give {_range(p)}")
+    return x
+
+
+def parameter_table_markdown() -> str:
+    """Return the registry as a MyST Markdown table with citations, for the appendix."""
+    rows = [
+        "| symbol | name | meaning | value | unit | range | source | assumed? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in _ENTRIES:
+        cite = "; ".join(f"{{cite:t}}`{key}`" for key in p.sources) or "none"
+        assumed = f"**assumed**: {p.note}" if p.assumed else (p.note or "no")
+        assumed = assumed.replace("|", "/")
+        rows.append(
+            f"| ${p.symbol}$ | `{p.name}` | {p.meaning} | {p.value:g} | {p.unit} "
+            f"| {p.low:g}–{p.high:g} | {cite} | {assumed} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,40 @@
+"""Small display helpers shared by every chapter (tables as MyST Markdown).
+
+Examples
+--------
+>>> print(markdown_table([{"a": "1", "b": "2"}]))
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def markdown_table(rows: Sequence[dict[str, str]]) -> str:
+    """Rows of equal keys as a Markdown table (keys become the header)."""
+    if not rows:
+        raise ValueError("a table needs at least one row")
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages a figure depends on."""
+    import platform
+    from importlib.metadata import version
+
+    names = ("numpy", "scipy", "plotly", "ipywidgets", "imiquimod-model")
+    return {"Python": platform.python_version(), **{n: version(n) for n in names}}
+
+
+def show_versions() -> None:
+    """Stamp the versions this page ran with, so a reader can reproduce its figures."""
+    from IPython.display import Markdown, display
+
+    stamp = ", ".join(f"{name} {v}" for name, v in versions().items())
+    display(Markdown(f"*This page was computed with {stamp}.*"))
