@@ -167,6 +167,7 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
         fig.update_yaxes(
             title_text=panel.y_label,
             type="log" if panel.log_y else "linear",
+            exponentformat="power",
             range=list(panel.y_range) if panel.y_range else None,
             row=r,
             col=1,

@@ -67,7 +67,7 @@ CREAM_TO_RECEPTOR = Explorer(
         Control("skin_layer_depth_um", (25, 50, 100, 200, 400), step=5),
     ),
     panels=(
-        Panel("concentration (µM)", log_y=True, y_range=(-8, 4.5)),
+        Panel("concentration (µM)", log_y=True, y_range=(-5, 4.5)),
         Panel("TLR7 engagement (fraction of maximum)", y_range=(0, 1.05)),
     ),
     curves=(

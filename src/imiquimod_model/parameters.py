@@ -70,8 +70,8 @@ _ENTRIES = (
         "Aldara 5%; Zyclara 3.75% and 2.5%",
     ),
     Parameter(
-        "sachets_per_application", r"n_\mathrm{s}", "sachets of cream applied at each application",
-        1.0, "sachets", 0.0, 6.0, ("AldaraLabel", "AldaraSmPC"), False,
+        "sachets_per_application", r"n_\mathrm{s}", "cream applied at each application",
+        1.0, "sachet(s)", 0.0, 6.0, ("AldaraLabel", "AldaraSmPC"), False,
         "label for actinic keratosis: at most 1 sachet on about 25 cm²; the label PK study "
         "used 1, 2 and 6 sachets",
     ),
@@ -209,7 +209,7 @@ def parameter_table_markdown() -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for p in _ENTRIES:
-        cite = "; ".join(f"{{cite:t}}`{key}`" for key in p.sources) or "none"
+        cite = "; ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
         assumed = f"**assumed**: {p.note}" if p.assumed else (p.note or "no")
         assumed = assumed.replace("|", "/")
         rows.append(

@@ -207,8 +207,8 @@ class Exposure:
 
     @cached_property
     def serum_concentration_uM(self) -> np.ndarray:
-        """Concentration in serum, µM."""
-        return self.serum_concentration_ng_per_mL / self.molar_mass_g_per_mol * 1e-3
+        """Concentration in serum, µM (ng/mL ÷ g/mol = µmol/L)."""
+        return self.serum_concentration_ng_per_mL / self.molar_mass_g_per_mol
 
 
 def topical_exposure(

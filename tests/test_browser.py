@@ -1,0 +1,129 @@
+"""Every page in Debian's Chromium with the network blocked: no request leaves the machine,
+no console error, and every static control redraws the curves precomputed for it."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: apt-get install chromium chromium-driver")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _pages(site):
+    return sorted(p.relative_to(site).as_posix() for p in (site / "book").glob("*.html"))
+
+
+def _open(browser, server, path):
+    """Open a page with every request outside the local server blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 2000})
+    page = context.new_page()
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(server):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{path}", wait_until="load")
+    page.wait_for_timeout(300)
+    return context, page, outside, errors
+
+
+def test_every_page_is_offline_clean_and_screenshotted(site, server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = _pages(site)
+    assert len(pages) >= 5
+    for path in pages:
+        context, page, outside, errors = _open(browser, server, path)
+        page.screenshot(path=str(SCREENSHOTS / (Path(path).stem + ".png")), full_page=True)
+        context.close()
+        assert outside == [], (path, outside)
+        assert errors == [], (path, errors)
+
+
+def _curves(page, figure_id):
+    return page.evaluate(
+        "id => document.getElementById(id)._fullData.map(t => Array.from(t.y))", figure_id
+    )
+
+
+def test_every_static_control_redraws_the_precomputed_curves(site, server, browser):
+    explorers_seen = 0
+    for path in _pages(site):
+        if "imq-explorer" not in (site / path).read_text():
+            continue
+        context, page, outside, errors = _open(browser, server, path)
+        for root in page.query_selector_all(".imq-explorer"):
+            explorers_seen += 1
+            assert root.get_attribute("data-ready") == "true"
+            data = json.loads(root.query_selector("script.imq-explorer-data").text_content())
+            figure_id = root.get_attribute("data-figure")
+            inputs = root.query_selector_all("input[data-control]")
+            assert len(inputs) == len(data["controls"])
+            start = [int(i.input_value()) for i in inputs]
+            for j, control in enumerate(inputs):
+                positions = list(start)
+                for pos in range(len(data["controls"][j]["values"])):
+                    control.evaluate(
+                        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
+                        str(pos),
+                    )
+                    positions[j] = pos
+                    combo = sum(p * s for p, s in zip(positions, data["strides"], strict=True))
+                    expected = [data["arrays"][t["table"][combo]] for t in data["traces"]]
+                    shown = _curves(page, figure_id)
+                    assert shown == expected, (path, j, pos)
+                    label = data["controls"][j]["labels"][pos]
+                    assert root.query_selector(f'output[for="{control.get_attribute("id")}"]') \
+                        .text_content() == label
+                # back to where it started, so the next control moves alone
+                control.evaluate(
+                    "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
+                    str(start[j]),
+                )
+        context.close()
+        assert outside == [] and errors == [], (path, outside, errors)
+    assert explorers_seen >= 1

@@ -1,0 +1,130 @@
+"""The Explorer: the static page carries the model's own runs; the live widgets re-solve."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from imiquimod_model import explorers, figures
+from imiquimod_model.explorers import Control, Curve, Explorer, Panel
+
+ALL = [figures.CREAM_TO_RECEPTOR]
+
+
+def _data(html: str) -> dict:
+    blob = re.search(r'<script type="application/json" class="imq-explorer-data">(.*?)</script>',
+                     html, re.S).group(1)
+    return json.loads(blob.replace("<\\/", "</"))
+
+
+@pytest.fixture(scope="module", params=ALL, ids=lambda e: e.name)
+def static(request):
+    explorer = request.param
+    return explorer, explorers.static_html(explorer)
+
+
+def test_static_data_are_the_model_runs_for_every_combination(static):
+    explorer, html = static
+    data = _data(html)
+    grids = [c["values"] for c in data["controls"]]
+    assert data["strides"][-1] == 1
+    for combo in np.ndindex(*[len(g) for g in grids]):
+        values = {c.parameter: grids[j][i] for j, (c, i) in
+                  enumerate(zip(explorer.controls, combo, strict=True))}
+        model = explorer.model(**values)
+        index = sum(i * s for i, s in zip(combo, data["strides"], strict=True))
+        for trace, curve in zip(data["traces"], explorer.curves, strict=True):
+            stored = np.array(data["arrays"][trace["table"][index]])
+            assert np.allclose(stored, model[curve.output], rtol=6e-4, atol=1e-300)
+
+
+def test_static_html_is_offline_and_does_not_inline_plotly(static):
+    _, html = static
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert "<script src" not in html
+    assert len(html) < 3_000_000
+    assert 'type="range"' in html and "Plotly.newPlot" in html
+
+
+def test_slider_labels_carry_units(static):
+    explorer, html = static
+    for c in explorer.controls:
+        assert f"({c.spec.unit})" in html
+
+
+def test_more_than_three_controls_is_refused():
+    c = Control("tlr7_ec50_uM", (1.0, 5.0))
+    with pytest.raises(ValueError, match="1 to 3 controls"):
+        Explorer("x", "x", lambda **k: {}, "t", "t", (c, c, c, c), (Panel("y"),), ())
+
+
+def test_control_grid_outside_the_registry_range_is_refused():
+    with pytest.raises(ValueError, match="tlr7_ec50_uM"):
+        Control("tlr7_ec50_uM", (0.01, 5.0))
+
+
+def test_curve_in_a_missing_panel_is_refused():
+    c = Control("tlr7_ec50_uM", (1.0, 5.0))
+    with pytest.raises(ValueError, match="panel"):
+        Explorer("x", "x", lambda **k: {}, "t", "t", (c,), (Panel("y"),), (Curve("y", "y", 1),))
+
+
+def test_mode_comes_from_the_environment():
+    assert explorers.explorer_mode({"IMIQUIMOD_EXPLORER_MODE": "static"}) == "static"
+    assert explorers.explorer_mode({}) == "live"
+    with pytest.raises(ValueError):
+        explorers.explorer_mode({"IMIQUIMOD_EXPLORER_MODE": "fast"})
+
+
+# --- live face ------------------------------------------------------------------------------
+@pytest.fixture(params=ALL, ids=lambda e: e.name)
+def live(request):
+    return explorers.live_widget(request.param)
+
+
+def _figure_y(live):
+    return [np.array(trace.y, dtype=float) for trace in live.figure.data]
+
+
+def test_each_live_control_redraws_what_the_model_returns(live):
+    for control in live.explorer.controls:
+        before = _figure_y(live)
+        new = control.grid[0] if control.grid[0] != live.sliders[control.parameter].value \
+            else control.grid[-1]
+        live.sliders[control.parameter].value = new
+        expected = live.explorer.model(**live.values())
+        after = _figure_y(live)
+        for y, curve in zip(after, live.explorer.curves, strict=True):
+            assert np.allclose(y, expected[curve.output], rtol=1e-12)
+        assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        assert live.entries[control.parameter].value == pytest.approx(new)
+        assert live.message.value == ""
+
+
+@pytest.mark.parametrize("bad", [1e9, -3.0, float("nan"), float("inf")])
+def test_invalid_entry_shows_a_message_and_keeps_the_figure(live, bad):
+    control = live.explorer.controls[0]
+    before = _figure_y(live)
+    slider_before = live.sliders[control.parameter].value
+    live.entries[control.parameter].value = bad
+    assert control.parameter in live.message.value
+    assert "⚠" in live.message.value and "Traceback" not in live.message.value
+    for a, b in zip(before, _figure_y(live), strict=True):
+        assert np.array_equal(a, b)
+    assert live.sliders[control.parameter].value == slider_before
+
+
+def test_valid_entry_moves_the_slider_and_clears_the_message(live):
+    control = live.explorer.controls[1]
+    live.entries[control.parameter].value = 1e9
+    assert live.message.value
+    target = control.grid[1]
+    live.entries[control.parameter].value = target
+    assert live.message.value == ""
+    assert live.sliders[control.parameter].value == pytest.approx(target, rel=0.15)
+    expected = live.explorer.model(**live.values())
+    for y, curve in zip(_figure_y(live), live.explorer.curves, strict=True):
+        assert np.allclose(y, expected[curve.output], rtol=1e-12)
