@@ -11,7 +11,7 @@ import pytest
 from imiquimod_model import explorers, figures
 from imiquimod_model.explorers import Control, Curve, Explorer, Panel
 
-ALL = [figures.CREAM_TO_RECEPTOR]
+ALL = list(figures.ALL_EXPLORERS)
 
 
 def _data(html: str) -> dict:

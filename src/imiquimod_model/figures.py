@@ -118,3 +118,7 @@ def label_peak_comparison() -> list[dict[str, str]]:
             "model time to peak (h)": f"{delay:.1f}",
         })
     return rows
+
+
+#: Every explorer the book shows; tests and benchmarks iterate over this.
+ALL_EXPLORERS = (CREAM_TO_RECEPTOR,)

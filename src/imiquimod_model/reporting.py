@@ -38,3 +38,16 @@ def show_versions() -> None:
 
     stamp = ", ".join(f"{name} {v}" for name, v in versions().items())
     display(Markdown(f"*This page was computed with {stamp}.*"))
+
+
+def glue(name: str, value: object) -> None:
+    """Store ``value`` under ``name`` for the book's ``{glue}`` roles, without displaying it.
+
+    myst-nb is part of the book build only; in JupyterLab or Binder without it the text
+    quotes nothing, so there is nothing to store and this does nothing.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, value, display=False)
