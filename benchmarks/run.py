@@ -35,8 +35,11 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def _summary(samples_ms: list[float]) -> dict[str, float]:
-    return {"median_ms": statistics.median(samples_ms),
-            "p95_ms": float(np.percentile(samples_ms, 95)), "n": len(samples_ms)}
+    return {
+        "median_ms": statistics.median(samples_ms),
+        "p95_ms": float(np.percentile(samples_ms, 95)),
+        "n": len(samples_ms),
+    }
 
 
 def live_updates(repeats: int = 60) -> dict[str, dict[str, float]]:
@@ -44,9 +47,7 @@ def live_updates(repeats: int = 60) -> dict[str, dict[str, float]]:
     results = {}
     for explorer in figures.ALL_EXPLORERS:
         live = explorers.live_widget(explorer)
-        moves = itertools.cycle(
-            [(c.parameter, v) for c in explorer.controls for v in c.grid]
-        )
+        moves = itertools.cycle([(c.parameter, v) for c in explorer.controls for v in c.grid])
         samples = []
         for _ in range(repeats):
             name, value = next(moves)
@@ -79,9 +80,11 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
         await new Promise(r => requestAnimationFrame(() => r()));
         return performance.now() - t0; }"""
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu",
-                                          "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for html in sorted((SITE / "book").glob("*.html")):
             page = browser.new_page()
             sizes = {}
@@ -90,8 +93,8 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
             weights[html.name] = {
                 "html_bytes": html.stat().st_size,
                 "loaded_bytes_without_plotly_js": sum(
-                    n for url, n in sizes.items()
-                    if not url.split("?")[0].endswith("plotly.min.js")),
+                    n for url, n in sizes.items() if not url.split("?")[0].endswith("plotly.min.js")
+                ),
             }
             samples = []
             for el in page.query_selector_all(".imq-explorer input[data-control]"):
@@ -108,15 +111,22 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
 
 def book_build_times() -> dict[str, float]:
     """Seconds for a clean build of a fresh copy of the tracked files, then a cached one."""
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     with tempfile.TemporaryDirectory() as tmp:
         for name in files:
             target = Path(tmp) / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target)
-        cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".",
-               "--warningiserror", "--nitpick", "--keep-going"]
+        cmd = [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            ".",
+            "--warningiserror",
+            "--nitpick",
+            "--keep-going",
+        ]
         env = {**os.environ, "IMIQUIMOD_EXPLORER_MODE": "static"}
         times = {}
         for label in ("clean_s", "cached_s"):

@@ -49,8 +49,11 @@ def test_environment_installs_checks_and_runs_the_chapters(tmp_path):
     _run([python, "-m", "pip", "install", "--quiet", *packages, "-e", "."])
     _run([python, "-m", "pip", "check"])
 
-    env = {**os.environ, "PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}",
-           "IMIQUIMOD_EXPLORER_MODE": "live"}
+    env = {
+        **os.environ,
+        "PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}",
+        "IMIQUIMOD_EXPLORER_MODE": "live",
+    }
     _run(["bash", "postBuild"], env=env)
     overrides = env_dir / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     viewers = json.loads(overrides.read_text())["@jupyterlab/docmanager-extension:plugin"]

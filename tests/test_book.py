@@ -11,8 +11,9 @@ import pytest
 
 from .conftest import ROOT
 
-CHAPTERS = sorted(p for p in (ROOT / "book").glob("*.md")
-                  if p.read_text().startswith("---\njupytext:"))
+CHAPTERS = sorted(
+    p for p in (ROOT / "book").glob("*.md") if p.read_text().startswith("---\njupytext:")
+)
 CDN = re.compile(r"(cdn\.|jsdelivr|unpkg|googleapis|cdnjs)", re.I)
 
 
@@ -22,7 +23,7 @@ def _pages(site):
 
 def test_every_toc_page_was_built(site):
     toc = (ROOT / "_toc.yml").read_text()
-    for name in re.findall(r"file: (book/[\w-]+)", toc) + ["book/intro"]:
+    for name in [*re.findall(r"file: (book/[\w-]+)", toc), "book/intro"]:
         assert (site / f"{name}.html").exists(), name
 
 
@@ -65,11 +66,14 @@ def test_copyright_is_set(site):
 def test_chapter_executes_in_live_mode(chapter, monkeypatch):
     monkeypatch.setenv("IMIQUIMOD_EXPLORER_MODE", "live")
     nb = jupytext.read(chapter)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT / "book")}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "book")}}
+    ).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     has_explorer = "show(" in chapter.read_text()
-    widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    widgets = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert bool(widgets) == has_explorer
     assert os.environ["IMIQUIMOD_EXPLORER_MODE"] == "live"

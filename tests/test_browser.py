@@ -16,8 +16,15 @@ from .conftest import ROOT
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -117,8 +124,12 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                     shown = _curves(page, figure_id)
                     assert shown == expected, (path, j, pos)
                     label = data["controls"][j]["labels"][pos]
-                    assert root.query_selector(f'output[for="{control.get_attribute("id")}"]') \
-                        .text_content() == label
+                    assert (
+                        root.query_selector(
+                            f'output[for="{control.get_attribute("id")}"]'
+                        ).text_content()
+                        == label
+                    )
                 # back to where it started, so the next control moves alone
                 control.evaluate(
                     "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",

@@ -15,8 +15,9 @@ ALL = list(figures.ALL_EXPLORERS)
 
 
 def _data(html: str) -> dict:
-    blob = re.search(r'<script type="application/json" class="imq-explorer-data">(.*?)</script>',
-                     html, re.S).group(1)
+    blob = re.search(
+        r'<script type="application/json" class="imq-explorer-data">(.*?)</script>', html, re.S
+    ).group(1)
     return json.loads(blob.replace("<\\/", "</"))
 
 
@@ -32,8 +33,10 @@ def test_static_data_are_the_model_runs_for_every_combination(static):
     grids = [c["values"] for c in data["controls"]]
     assert data["strides"][-1] == 1
     for combo in np.ndindex(*[len(g) for g in grids]):
-        values = {c.parameter: grids[j][i] for j, (c, i) in
-                  enumerate(zip(explorer.controls, combo, strict=True))}
+        values = {
+            c.parameter: grids[j][i]
+            for j, (c, i) in enumerate(zip(explorer.controls, combo, strict=True))
+        }
         model = explorer.model(**values)
         index = sum(i * s for i, s in zip(combo, data["strides"], strict=True))
         for trace, curve in zip(data["traces"], explorer.curves, strict=True):
@@ -92,8 +95,11 @@ def _figure_y(live):
 def test_each_live_control_redraws_what_the_model_returns(live):
     for control in live.explorer.controls:
         before = _figure_y(live)
-        new = control.grid[0] if control.grid[0] != live.sliders[control.parameter].value \
+        new = (
+            control.grid[0]
+            if control.grid[0] != live.sliders[control.parameter].value
             else control.grid[-1]
+        )
         live.sliders[control.parameter].value = new
         expected = live.explorer.model(**live.values())
         after = _figure_y(live)

@@ -26,7 +26,7 @@ def _rates(**kw):
     return ka, ks, ke
 
 
-# --- schedules ------------------------------------------------------------------------------
+# --- schedules
 @pytest.mark.parametrize(
     ("per_week", "days"),
     [(1, [0]), (2, [0, 3]), (3, [0, 2, 4]), (5, [0, 1, 2, 4, 5]), (7, list(range(7)))],
@@ -71,7 +71,7 @@ def test_impossible_schedules_are_rejected_clearly(kwargs):
     assert any(word in str(err.value) for word in ("applications", "weeks", "cycles", "contact"))
 
 
-# --- zero dose -----------------------------------------------------------------------------------
+# --- zero dose
 @pytest.mark.parametrize("kw", [{"sachets_per_application": 0}, {"cream_strength_percent": 0}])
 def test_zero_dose_gives_zero_everywhere(kw):
     e = pk.topical_exposure(ONE_DOSE, **kw)
@@ -92,14 +92,19 @@ def test_one_ng_per_mL_is_about_4_2_nM():
     assert ratio * 1e3 == pytest.approx(4.16, abs=0.01)
 
 
-# --- closed forms ------------------------------------------------------------------------------------
+# --- closed forms
 def _chain(t, dose, ka, ks, ke):
     """Bateman solutions of cream → skin → blood with the cream still on (no wash-off)."""
     skin = dose * ka / (ks - ka) * (np.exp(-ka * t) - np.exp(-ks * t))
-    blood = dose * ka * ks * (
-        np.exp(-ka * t) / ((ks - ka) * (ke - ka))
-        + np.exp(-ks * t) / ((ka - ks) * (ke - ks))
-        + np.exp(-ke * t) / ((ka - ke) * (ks - ke))
+    blood = (
+        dose
+        * ka
+        * ks
+        * (
+            np.exp(-ka * t) / ((ks - ka) * (ke - ka))
+            + np.exp(-ks * t) / ((ka - ks) * (ke - ks))
+            + np.exp(-ke * t) / ((ka - ke) * (ks - ke))
+        )
     )
     return skin, blood
 
@@ -144,7 +149,7 @@ def test_skin_peaks_at_wash_off_when_absorption_is_slow():
     assert e.time_h[np.argmax(e.amount("skin"))] == pytest.approx(8.0)
 
 
-# --- mass balance and an independent solver ------------------------------------------------------------
+# --- mass balance and an independent solver
 def test_mass_balance_over_a_cyclic_course():
     s = pk.Schedule(applications_per_week=5, weeks=3, rest_weeks=2, cycles=2, contact_hours=6.5)
     e = pk.topical_exposure(s, sachets_per_application=2, time_step_h=0.5)
@@ -180,8 +185,16 @@ def test_superposition_agrees_with_a_direct_ode_solve():
             continue
         on = any(a <= t0 < a + 8 for a in starts)
         mask = (t_eval >= t0) & (t_eval <= t1)
-        sol = solve_ivp(rhs, (t0, t1), y, args=(on,), t_eval=t_eval[mask],
-                        method="LSODA", rtol=1e-10, atol=1e-14)
+        sol = solve_ivp(
+            rhs,
+            (t0, t1),
+            y,
+            args=(on,),
+            t_eval=t_eval[mask],
+            method="LSODA",
+            rtol=1e-10,
+            atol=1e-14,
+        )
         solved[mask] = sol.y.T
         y = sol.y[:, -1].copy()
         if t1 in starts + 8:
@@ -196,7 +209,7 @@ def test_superposition_agrees_with_a_direct_ode_solve():
         assert np.allclose(model, solved[:, j], rtol=1e-6, atol=1e-9 * model.max())
 
 
-# --- the label's serum peaks -------------------------------------------------------------------------------
+# --- the label's serum peaks
 def test_label_serum_peaks_within_a_factor_of_two_and_at_9_to_12_hours():
     """Tolerance: a factor of 2. The label's peaks (0.1, 0.2, 1.6 ng/mL for 1, 2, 6
     sachets) come from three body sites, are printed to 1-2 significant figures, and rise
@@ -224,7 +237,7 @@ def test_face_and_scalp_peaks_scale_with_dose_as_the_label_says():
     assert peaks[1] / peaks[0] == pytest.approx(0.2 / 0.1, rel=1e-9)
 
 
-# --- properties over the registry's ranges -----------------------------------------------------------------
+# --- properties over the registry's ranges
 def _in(name):
     p = PARAMETERS[name]
     return st.floats(min_value=p.low, max_value=p.high, allow_nan=False)
@@ -246,10 +259,15 @@ def test_finite_non_negative_and_monotone_in_dose(
     sachets, more, strength, absorbed, depth, t_skin, t_el, volume, per_week
 ):
     s = pk.Schedule(applications_per_week=per_week, weeks=2)
-    kw = dict(cream_strength_percent=strength, fraction_absorbed_percent=absorbed,
-              skin_layer_depth_um=depth, skin_release_half_life_h=t_skin,
-              serum_elimination_half_life_h=t_el, volume_of_distribution_L=volume,
-              time_step_h=0.5)
+    kw = dict(
+        cream_strength_percent=strength,
+        fraction_absorbed_percent=absorbed,
+        skin_layer_depth_um=depth,
+        skin_release_half_life_h=t_skin,
+        serum_elimination_half_life_h=t_el,
+        volume_of_distribution_L=volume,
+        time_step_h=0.5,
+    )
     low = pk.topical_exposure(s, sachets_per_application=sachets, **kw)
     high = pk.topical_exposure(s, sachets_per_application=min(6.0, sachets + more), **kw)
     for e in (low, high):
@@ -262,9 +280,14 @@ def test_finite_non_negative_and_monotone_in_dose(
 
 @pytest.mark.parametrize(
     "kw",
-    [{"sachets_per_application": -1}, {"fraction_absorbed_percent": 5},
-     {"skin_layer_depth_um": float("nan")}, {"volume_of_distribution_L": "40"},
-     {"time_step_h": 0}, {"duration_h": -5}],
+    [
+        {"sachets_per_application": -1},
+        {"fraction_absorbed_percent": 5},
+        {"skin_layer_depth_um": float("nan")},
+        {"volume_of_distribution_L": "40"},
+        {"time_step_h": 0},
+        {"duration_h": -5},
+    ],
 )
 def test_bad_inputs_raise_value_error(kw):
     with pytest.raises(ValueError):

@@ -46,8 +46,13 @@ def test_bad_concentrations_raise(bad):
         tlr7_engagement(np.array([1.0, bad]))
 
 
-@pytest.mark.parametrize(("name", "kw"), [("tlr7_ec50_uM", {"tlr7_ec50_uM": 0}),
-                                          ("tlr7_hill_coefficient", {"tlr7_hill_coefficient": 9})])
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("tlr7_ec50_uM", {"tlr7_ec50_uM": 0}),
+        ("tlr7_hill_coefficient", {"tlr7_hill_coefficient": 9}),
+    ],
+)
 def test_bad_parameters_raise_the_registry_error(name, kw):
     with pytest.raises(ValueError, match=name):
         tlr7_engagement(1.0, **kw)

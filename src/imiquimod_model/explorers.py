@@ -183,7 +183,7 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
     return fig
 
 
-# --- static face ------------------------------------------------------------------------------
+# --- static face
 def _rounded(array: np.ndarray) -> list[float]:
     """Values to SIGNIFICANT_DIGITS significant digits, as plain floats for JSON."""
     a = np.asarray(array, dtype=float)
@@ -224,7 +224,11 @@ def precompute(explorer: Explorer) -> dict[str, object]:
     return {
         "name": explorer.name,
         "controls": [
-            {"parameter": c.parameter, "values": list(c.grid), "labels": [c.format(v) for v in c.grid]}
+            {
+                "parameter": c.parameter,
+                "values": list(c.grid),
+                "labels": [c.format(v) for v in c.grid],
+            }
             for c in explorer.controls
         ],
         "strides": strides,
@@ -242,7 +246,10 @@ def static_html(explorer: Explorer) -> str:
     data = precompute(explorer)
     positions = [c.initial_index for c in explorer.controls]
     combo = _combo_index(data, positions)
-    start = {c.output: data["arrays"][t["table"][combo]] for c, t in zip(explorer.curves, data["traces"], strict=True)}
+    start = {
+        c.output: data["arrays"][t["table"][combo]]
+        for c, t in zip(explorer.curves, data["traces"], strict=True)
+    }
     start[explorer.x] = run(explorer, **explorer.defaults())[explorer.x]
     fig = build_figure(explorer, start)
     div_id = f"imq-fig-{explorer.name}"
@@ -272,7 +279,7 @@ def static_html(explorer: Explorer) -> str:
     )
 
 
-# --- live face -------------------------------------------------------------------------------
+# --- live face
 @dataclass
 class LiveExplorer:
     """The live widgets of one explorer, kept so that tests can drive them."""
@@ -309,15 +316,20 @@ def _slider(control: Control):
     import ipywidgets as widgets
 
     spec = control.spec
-    common = {"value": spec.value, "continuous_update": True, "readout": True,
-              "layout": widgets.Layout(width="320px")}
+    common = {
+        "value": spec.value,
+        "continuous_update": True,
+        "readout": True,
+        "layout": widgets.Layout(width="320px"),
+    }
     if control.log:
         return widgets.FloatLogSlider(
             min=math.log10(spec.low), max=math.log10(spec.high), step=0.05, base=10, **common
         )
     if spec.integer:
-        return widgets.IntSlider(min=int(spec.low), max=int(spec.high), step=1,
-                                 **{**common, "value": int(spec.value)})
+        return widgets.IntSlider(
+            min=int(spec.low), max=int(spec.high), step=1, **{**common, "value": int(spec.value)}
+        )
     step = control.step or (spec.high - spec.low) / 100
     return widgets.FloatSlider(min=spec.low, max=spec.high, step=step, **common)
 
@@ -326,22 +338,35 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     """Build the live face: sliders and exact-entry boxes that re-solve the model."""
     import ipywidgets as widgets
 
-    figure = go.FigureWidget(build_figure(explorer, run(explorer, **{
-        c.parameter: c.spec.value for c in explorer.controls
-    })))
+    figure = go.FigureWidget(
+        build_figure(
+            explorer, run(explorer, **{c.parameter: c.spec.value for c in explorer.controls})
+        )
+    )
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
     entries = {
-        c.parameter: widgets.FloatText(value=c.spec.value, layout=widgets.Layout(width="90px"),
-                                       description="", tooltip=f"type a value in {c.spec.unit}")
+        c.parameter: widgets.FloatText(
+            value=c.spec.value,
+            layout=widgets.Layout(width="90px"),
+            description="",
+            tooltip=f"type a value in {c.spec.unit}",
+        )
         for c in explorer.controls
     }
     message = widgets.HTML(value="")
     rows = [
-        widgets.HBox([widgets.Label(c.label, layout=widgets.Layout(width="330px")),
-                      sliders[c.parameter], entries[c.parameter]])
+        widgets.HBox(
+            [
+                widgets.Label(c.label, layout=widgets.Layout(width="330px")),
+                sliders[c.parameter],
+                entries[c.parameter],
+            ]
+        )
         for c in explorer.controls
     ]
-    box = widgets.VBox([widgets.HTML(f"<b>{html.escape(explorer.title)}</b>"), *rows, message, figure])
+    box = widgets.VBox(
+        [widgets.HTML(f"<b>{html.escape(explorer.title)}</b>"), *rows, message, figure]
+    )
     live = LiveExplorer(explorer, figure, sliders, entries, message, box)
 
     def on_slider(change, name):

@@ -42,7 +42,7 @@ def cream_to_receptor(
         skin_layer_depth_um=skin_layer_depth_um,
         duration_h=DAYS_SHOWN * 24,
     )
-    hourly = slice(None, None, int(round(1.0 / (exposure.time_h[1] - exposure.time_h[0]))))
+    hourly = slice(None, None, round(1.0 / (exposure.time_h[1] - exposure.time_h[0])))
     skin = exposure.skin_concentration_uM[hourly]
     serum = exposure.serum_concentration_uM[hourly]
     return {
@@ -94,11 +94,13 @@ def engagement_by_ec50(ec50_values_uM: tuple[float, ...]) -> list[dict[str, str]
     rows = []
     for ec50 in ec50_values_uM:
         out = cream_to_receptor(tlr7_ec50_uM=ec50)
-        rows.append({
-            "assumed EC50 (µM)": f"{ec50:g}",
-            "skin engagement, 2-week mean (%)": f"{100 * out['skin_engagement'].mean():.1f}",
-            "blood engagement, peak (%)": f"{100 * out['serum_engagement'].max():.1e}",
-        })
+        rows.append(
+            {
+                "assumed EC50 (µM)": f"{ec50:g}",
+                "skin engagement, 2-week mean (%)": f"{100 * out['skin_engagement'].mean():.1f}",
+                "blood engagement, peak (%)": f"{100 * out['serum_engagement'].max():.1e}",
+            }
+        )
     return rows
 
 
@@ -106,17 +108,17 @@ def label_peak_comparison() -> list[dict[str, str]]:
     """The label study's serum peaks beside the model's, with the model's time to peak."""
     rows = []
     for row in pk.label_pk_peaks():
-        exposure = pk.topical_exposure(
-            pk.LABEL_PK_STUDY, sachets_per_application=row["sachets"]
-        )
+        exposure = pk.topical_exposure(pk.LABEL_PK_STUDY, sachets_per_application=row["sachets"])
         peak, delay = pk.final_serum_peak(exposure, pk.LABEL_PK_STUDY)
-        rows.append({
-            "sachets (body site)": f"{row['sachets']:g} ({row['site']})",
-            "label peak (ng/mL)": f"{row['peak_ng_per_mL']:g}",
-            "model peak (ng/mL)": f"{peak:.2f}",
-            "model / label": f"{peak / row['peak_ng_per_mL']:.2f}",
-            "model time to peak (h)": f"{delay:.1f}",
-        })
+        rows.append(
+            {
+                "sachets (body site)": f"{row['sachets']:g} ({row['site']})",
+                "label peak (ng/mL)": f"{row['peak_ng_per_mL']:g}",
+                "model peak (ng/mL)": f"{peak:.2f}",
+                "model / label": f"{peak / row['peak_ng_per_mL']:.2f}",
+                "model time to peak (h)": f"{delay:.1f}",
+            }
+        )
     return rows
 
 

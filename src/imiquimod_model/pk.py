@@ -52,10 +52,10 @@ class Schedule:
     --------
     >>> Schedule(applications_per_week=3, weeks=1).application_times_h()
     array([ 0., 48., 96.])
-    >>> Schedule(applications_per_week=14, weeks=1, contact_hours=13)
+    >>> Schedule(applications_per_week=14, weeks=1, contact_hours=13)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: contact_hours = 13 h is longer than the 12 h between applications at 14 applications/week
+    ValueError: contact_hours = 13 h is longer than the 12 h between applications at 14 ...
     """
 
     applications_per_week: int
@@ -238,9 +238,7 @@ def topical_exposure(
     area = validate("treated_area_cm2", treated_area_cm2)
     depth = validate("skin_layer_depth_um", skin_layer_depth_um)
     k_abs = absorption_rate_per_h(fraction_absorbed_percent)
-    k_skin = rate_from_half_life(
-        validate("skin_release_half_life_h", skin_release_half_life_h)
-    )
+    k_skin = rate_from_half_life(validate("skin_release_half_life_h", skin_release_half_life_h))
     k_el = rate_from_half_life(
         validate("serum_elimination_half_life_h", serum_elimination_half_life_h)
     )
@@ -249,23 +247,19 @@ def topical_exposure(
     if not 0 < total_h <= 20 * 52 * HOURS_PER_WEEK:
         raise ValueError(f"duration_h = {duration_h!r} h must be positive and at most 20 years")
 
-    n = int(round(total_h / time_step_h)) + 1
+    n = round(total_h / time_step_h) + 1
     time = np.arange(n) * time_step_h
-    unit = _single_application(
-        n, time_step_h, schedule.contact_hours, k_abs, k_skin, k_el
-    )
+    unit = _single_application(n, time_step_h, schedule.contact_hours, k_abs, k_skin, k_el)
     amounts = np.zeros_like(unit)
     applied = np.zeros(n)
     starts = np.rint(schedule.application_times_h() / time_step_h).astype(int)
     for i in starts[starts < n]:
         amounts[i:] += dose * unit[: n - i]
         applied[i:] += dose
-    return Exposure(
-        time, amounts, applied, area, depth, volume, default("molar_mass_g_per_mol")
-    )
+    return Exposure(time, amounts, applied, area, depth, volume, default("molar_mass_g_per_mol"))
 
 
-# --- the label's pharmacokinetic study, used to calibrate V -------------------------------
+# --- the label's pharmacokinetic study, used to calibrate V
 LABEL_PK_STUDY = Schedule(applications_per_week=3, weeks=16)
 
 
@@ -281,9 +275,7 @@ def label_pk_peaks() -> list[dict[str, object]]:
     return rows
 
 
-def final_serum_peak(
-    exposure: Exposure, schedule: Schedule
-) -> tuple[float, float]:
+def final_serum_peak(exposure: Exposure, schedule: Schedule) -> tuple[float, float]:
     """Peak serum concentration after the last application (ng/mL) and its delay (h)."""
     last = schedule.application_times_h()[-1]
     after = exposure.time_h >= last

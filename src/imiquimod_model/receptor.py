@@ -5,8 +5,8 @@ Both its EC50 and its Hill coefficient are assumptions (see the registry).
 
 Examples
 --------
->>> tlr7_engagement(5.0, tlr7_ec50_uM=5.0)
-array(0.5)
+>>> float(tlr7_engagement(5.0, tlr7_ec50_uM=5.0))
+0.5
 >>> float(tlr7_engagement(0.0))
 0.0
 """
