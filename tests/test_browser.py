@@ -100,7 +100,7 @@ def _curves(page, figure_id):
 def test_every_static_control_redraws_the_precomputed_curves(site, server, browser):
     explorers_seen = 0
     for path in _pages(site):
-        if "imq-explorer" not in (site / path).read_text():
+        if 'class="imq-explorer"' not in (site / path).read_text():
             continue
         context, page, outside, errors = _open(browser, server, path)
         for root in page.query_selector_all(".imq-explorer"):

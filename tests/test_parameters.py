@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from imiquimod_model.parameters import PARAMETERS, parameter_table_markdown, validate
+from imiquimod_model.parameters import GROUPS, PARAMETERS, parameter_table_markdown, validate
 
 from .conftest import ROOT
 
@@ -65,9 +65,16 @@ def test_unknown_parameter_is_an_error():
         validate("no_such_thing", 1.0)
 
 
-def test_appendix_table_has_one_row_per_parameter_with_citations():
-    table = parameter_table_markdown().splitlines()
-    assert len(table) == 2 + len(PARAMETERS)
+def test_every_parameter_is_in_exactly_one_appendix_group():
+    names = [name for group in GROUPS.values() for name in group]
+    assert sorted(names) == sorted(PARAMETERS)
+
+
+def test_appendix_tables_have_one_row_per_parameter_with_citations():
+    table = [line for group in GROUPS for line in parameter_table_markdown(group).splitlines()[2:]]
+    table.insert(0, parameter_table_markdown("The receptor").splitlines()[0])
+    assert len(table) == 1 + len(PARAMETERS)
+    assert all(line.count("|") == table[0].count("|") for line in table)
     for p in PARAMETERS.values():
         row = next(line for line in table if f"`{p.name}`" in line)
         for key in p.sources:

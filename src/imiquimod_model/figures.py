@@ -68,7 +68,7 @@ CREAM_TO_RECEPTOR = Explorer(
     ),
     panels=(
         Panel("concentration (µM)", log_y=True, y_range=(-5, 4.5)),
-        Panel("TLR7 engagement (fraction of maximum)", y_range=(0, 1.05)),
+        Panel("TLR7 engaged (fraction)", y_range=(0, 1.05)),
     ),
     curves=(
         Curve("skin_uM", "treated skin", panel=0),

@@ -30,7 +30,8 @@ class Parameter:
 
     ``low`` and ``high`` bound the values a model accepts (and the sliders offer).
     ``sources`` are citation keys in ``book/references.bib``; where ``assumed`` is true
-    the value is a modelling choice, and ``note`` says what bounds it.
+    the value is a modelling choice, and ``note`` says what bounds it; where ``fitted`` is
+    true the value was fitted to the data in its source.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Parameter:
     assumed: bool
     note: str
     integer: bool = False
+    fitted: bool = False
 
     def __post_init__(self) -> None:
         if not self.low <= self.value <= self.high:
@@ -194,7 +196,7 @@ _ENTRIES = (
         0.9,
         ("AldaraLabel",),
         True,
-        "assumed; bounded above by the label: less than 0.9% of a single [14C] dose was "
+        "bounded above by the label: less than 0.9% of a single [14C] dose was "
         "recovered in urine and faeces",
     ),
     Parameter(
@@ -207,7 +209,7 @@ _ENTRIES = (
         400.0,
         ("SandbyMoller2003",),
         True,
-        "assumed; viable epidermis measures 57–82 µm (forearm, shoulder, buttock), and "
+        "viable epidermis measures 57–82 µm (forearm, shoulder, buttock), and "
         "the drug reaches some dermis too",
     ),
     Parameter(
@@ -220,7 +222,7 @@ _ENTRIES = (
         72.0,
         ("AldaraLabel",),
         True,
-        "assumed; an apparent serum half-life of 20–29 h after topical use is reported "
+        "an apparent serum half-life of 20–29 h after topical use is reported "
         "second-hand from the U.S. label (not verified); with absorption-limited kinetics "
         "the skin release sets it",
     ),
@@ -235,7 +237,7 @@ _ENTRIES = (
         12.0,
         ("AldaraLabel",),
         True,
-        "assumed; about 2 h after subcutaneous dosing is reported second-hand from the "
+        "about 2 h after subcutaneous dosing is reported second-hand from the "
         "U.S. label (not verified)",
     ),
     Parameter(
@@ -248,9 +250,10 @@ _ENTRIES = (
         1000.0,
         ("AldaraSmPC",),
         False,
-        "fitted: the single value that best reproduces the label's serum peaks (0.1, 0.2 "
+        "the single value that best reproduces the label's serum peaks (0.1, 0.2 "
         "and 1.6 ng/mL for 1, 2 and 6 sachets) given the other defaults; see "
         "pk.calibrate_volume_of_distribution",
+        fitted=True,
     ),
     # --- the receptor -------------------------------------------------------------------------
     Parameter(
@@ -263,7 +266,7 @@ _ENTRIES = (
         50.0,
         ("KeratinocyteIMQ1994", "Shukla2010"),
         True,
-        "assumed: no measured value was found; cells respond to 1–10 µg/mL (4–42 µM) in "
+        "no measured value was found; cells respond to 1–10 µg/mL (4–42 µM) in "
         "vitro, and the most potent analogue of the series reaches 8.6 nM",
     ),
     Parameter(
@@ -276,11 +279,36 @@ _ENTRIES = (
         3.0,
         (),
         True,
-        "assumed: no measured slope was found; 1 is one ligand binding one receptor",
+        "no measured slope was found; 1 is one ligand binding one receptor",
     ),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _ENTRIES}
+
+#: The registry in the order the appendix shows it, one table per part of the model.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "The drug and the cream": (
+        "molar_mass_g_per_mol",
+        "cream_per_sachet_mg",
+        "cream_strength_percent",
+        "sachets_per_application",
+        "treated_area_cm2",
+    ),
+    "The schedule": (
+        "applications_per_week",
+        "treatment_weeks",
+        "rest_weeks",
+        "cycles",
+        "contact_time_h",
+    ),
+    "Skin absorption and local concentration": (
+        "fraction_absorbed_percent",
+        "skin_layer_depth_um",
+        "skin_release_half_life_h",
+    ),
+    "Systemic exposure": ("serum_elimination_half_life_h", "volume_of_distribution_L"),
+    "The receptor": ("tlr7_ec50_uM", "tlr7_hill_coefficient"),
+}
 
 
 def default(name: str) -> float:
@@ -322,18 +350,26 @@ def validate(name: str, value: object) -> float:
     return x
 
 
-def parameter_table_markdown() -> str:
-    """Return the registry as a MyST Markdown table with citations, for the appendix."""
+def parameter_table_markdown(group: str) -> str:
+    """Return one group of the registry as a MyST Markdown table with citations."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; choose from {sorted(GROUPS)}")
     rows = [
-        "| symbol | name | meaning | value | unit | range | source | assumed? |",
-        "|---|---|---|---|---|---|---|---|",
+        "| parameter | value (allowed range) | source | measured or assumed |",
+        "|---|---|---|---|",
     ]
-    for p in _ENTRIES:
-        cite = "; ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
-        assumed = f"**assumed**: {p.note}" if p.assumed else (p.note or "no")
-        assumed = assumed.replace("|", "/")
+    for p in (PARAMETERS[name] for name in GROUPS[group]):
+        unit = f" {p.unit}" if p.unit else ""
+        cite = " ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
+        if p.assumed:
+            status = f"**assumed**: {p.note}"
+        elif p.fitted:
+            status = f"**fitted** to the source: {p.note}"
+        else:
+            status = f"from the source. {p.note}".rstrip(". ")
+        allowed = "fixed" if p.low == p.high else f"{p.low:g} to {p.high:g}"
         rows.append(
-            f"| ${p.symbol}$ | `{p.name}` | {p.meaning} | {p.value:g} | {p.unit} "
-            f"| {p.low:g}–{p.high:g} | {cite} | {assumed} |"
+            f"| ${p.symbol}$ {p.meaning}<br>`{p.name}` | {p.value:g}{unit} ({allowed}) "
+            f"| {cite} | {status.replace('|', '/')} |"
         )
     return "\n".join(rows)

@@ -51,3 +51,14 @@ def glue(name: str, value: object) -> None:
     except ImportError:
         return
     myst_glue(name, value, display=False)
+
+
+def round_to(value: float, significant: int) -> float:
+    """``value`` rounded to ``significant`` significant figures, for "about" numbers in text.
+
+    >>> round_to(10348.6, 2)
+    10000.0
+    >>> round_to(0.004816, 2)
+    0.0048
+    """
+    return float(f"{value:.{significant}g}")

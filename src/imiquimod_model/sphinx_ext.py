@@ -1,12 +1,18 @@
-"""Sphinx extension: serve plotly.js and the explorer script from the site itself.
+"""Sphinx extension: serve plotly.js and the explorer script from the site itself, and
+re-execute the chapters when the model package changes.
 
 plotly.min.js is copied from the installed plotly into ``_static`` at build time (never
-committed, never inlined per figure, never fetched from a CDN); ``explorer.js`` binds the
+committed, never inlined per figure, never fetched from a CDN); ``imq-explorer.js`` binds the
 static explorers' sliders to their precomputed runs.
+
+myst-nb's execution cache is keyed on a notebook's own text, so a changed model would
+leave stale figures in the cache. The package's source is therefore hashed: when the hash
+changes, the cache is cleared and every page is read again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -19,8 +25,40 @@ STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
+PACKAGE = Path(__file__).parent
+HASH_FILE = "imiquimod_model.sha256"
+
+
+def package_hash() -> str:
+    """SHA-256 of every source and data file of the model package."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".csv", ".js", ".css"}:
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _add_static_path(app, config) -> None:
     config.html_static_path.append(str(STATIC))
+
+
+def _clear_stale_execution_cache(app, config) -> None:
+    cache = Path(app.srcdir) / config.nb_execution_cache_path
+    stamp = cache / HASH_FILE
+    current = package_hash()
+    if cache.exists() and (not stamp.exists() or stamp.read_text() != current):
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current)
+
+
+def _reread_all_when_package_changed(app, env, added, changed, removed):
+    current = package_hash()
+    if getattr(env, "imiquimod_package_hash", None) == current:
+        return []
+    env.imiquimod_package_hash = current
+    return sorted(env.found_docs)
 
 
 def _copy_plotly(app, exception) -> None:
@@ -42,6 +80,8 @@ def setup(app):
     """Register the assets and the bibliography style with Sphinx."""
     register_plugin("pybtex.style.formatting", "imiquimod", _Bibliography)
     app.connect("config-inited", _add_static_path)
+    app.connect("config-inited", _clear_stale_execution_cache, priority=900)
+    app.connect("env-get-outdated", _reread_all_when_package_changed)
     app.connect("build-finished", _copy_plotly)
     app.add_js_file("plotly.min.js")
     app.add_js_file("imq-explorer.js")
