@@ -134,16 +134,3 @@ def test_valid_entry_moves_the_slider_and_clears_the_message(live):
     expected = live.explorer.model(**live.values())
     for y, curve in zip(_figure_y(live), live.explorer.curves, strict=True):
         assert np.allclose(y, expected[curve.output], rtol=1e-12)
-
-
-def test_package_hash_tracks_the_model_source(tmp_path, monkeypatch):
-    from imiquimod_model import sphinx_ext
-
-    copy = tmp_path / "pkg"
-    copy.mkdir()
-    (copy / "model.py").write_text("RATE = 1\n")
-    monkeypatch.setattr(sphinx_ext, "PACKAGE", copy)
-    first = sphinx_ext.package_hash()
-    assert sphinx_ext.package_hash() == first
-    (copy / "model.py").write_text("RATE = 2\n")
-    assert sphinx_ext.package_hash() != first

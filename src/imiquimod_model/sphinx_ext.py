@@ -17,9 +17,11 @@ import shutil
 from pathlib import Path
 
 import plotly
+from pybtex.database import Entry
 from pybtex.plugin import register_plugin
+from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
-from pybtex.style.template import optional
+from pybtex.style.template import FieldIsMissing, join, node, optional, sentence
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -68,12 +70,35 @@ def _copy_plotly(app, exception) -> None:
         shutil.copyfile(PLOTLY_JS, target)
 
 
+@node
+def _names_et_al(children, context, role, **kwargs):
+    """pybtex's ``names``; from a BibTeX ``others`` on, the list becomes "et al."."""
+    try:
+        persons = context["entry"].persons[role]
+    except KeyError as err:
+        raise FieldIsMissing(role, context["entry"]) from err
+    style = context["style"]
+    plain = [str(p) for p in persons]
+    named = persons[: plain.index("others")] if "others" in plain else persons
+    text = join(**kwargs)[[style.format_name(p, style.abbreviate_names) for p in named]]
+    text = text.format_data(context)
+    return Text(text, " et al.") if len(named) < len(persons) else text
+
+
 class _Bibliography(PlainStyle):
-    """pybtex's plain style, except that a source whose authors were not seen in the
-    retrieved record is printed without them instead of raising a warning."""
+    """pybtex's plain style for readers: "et al." for ``others``; a source whose authors
+    were not seen in the retrieved record is printed without them instead of raising a
+    warning; and the bib file's provenance notes (for the authors) are left out."""
 
     def format_names(self, role, as_sentence=True):
-        return optional[super().format_names(role, as_sentence)]
+        names = _names_et_al(role, sep=", ", sep2=" and ", last_sep=", and ")
+        return optional[sentence[names] if as_sentence else names]
+
+    def format_entry(self, label, entry, bib_data=None):
+        fields = {k: v for k, v in entry.fields.items() if k.lower() != "note"}
+        reader_entry = Entry(entry.type, fields=fields, persons=entry.persons)
+        reader_entry.key = entry.key
+        return super().format_entry(label, reader_entry, bib_data)
 
 
 def setup(app):

@@ -1,0 +1,41 @@
+"""The book's Sphinx extension: the rebuild trigger and the bibliography style."""
+
+from __future__ import annotations
+
+from pybtex.database import parse_string
+
+from imiquimod_model import sphinx_ext
+
+BIB = r"""
+@article{A, author = {Hemmi, Hiroaki and others and Akira, Shizuo}, title = {T},
+  journal = {J}, year = {2002}, note = {NOT seen in retrieved text}}
+@article{B, title = {Untitled authors}, journal = {J}, year = {1994}, volume = {13}}
+"""
+
+
+def _render(key):
+    entry = parse_string(BIB, "bibtex").entries[key]
+    return sphinx_ext._Bibliography().format_entry("1", entry).text.render_as("text")
+
+
+def test_others_becomes_et_al():
+    assert _render("A").startswith("Hiroaki Hemmi et al. T.")
+
+
+def test_provenance_notes_are_not_printed():
+    assert "retrieved" not in _render("A")
+
+
+def test_a_source_without_authors_is_printed_without_them():
+    assert _render("B") == "Untitled authors. J, 1994."
+
+
+def test_package_hash_tracks_the_model_source(tmp_path, monkeypatch):
+    copy = tmp_path / "pkg"
+    copy.mkdir()
+    (copy / "model.py").write_text("RATE = 1\n")
+    monkeypatch.setattr(sphinx_ext, "PACKAGE", copy)
+    first = sphinx_ext.package_hash()
+    assert sphinx_ext.package_hash() == first
+    (copy / "model.py").write_text("RATE = 2\n")
+    assert sphinx_ext.package_hash() != first
