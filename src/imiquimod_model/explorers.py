@@ -357,7 +357,10 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     rows = [
         widgets.HBox(
             [
-                widgets.Label(c.label, layout=widgets.Layout(width="330px")),
+                widgets.HTML(  # an HTML label wraps instead of cutting off the unit
+                    f'<span style="line-height:1.25">{html.escape(c.label)}</span>',
+                    layout=widgets.Layout(width="330px"),
+                ),
                 sliders[c.parameter],
                 entries[c.parameter],
             ]

@@ -29,5 +29,7 @@ def tlr7_engagement(
     conc = np.asarray(concentration_uM, dtype=float)
     if np.any(~np.isfinite(conc)) or np.any(conc < 0):
         raise ValueError("concentration_uM (imiquimod concentration) must be finite and ≥ 0 µM")
-    ratio = (conc / ec50) ** hill
-    return ratio / (1.0 + ratio)
+    # 1 / (1 + (EC50/C)^n) is the Hill function written so that every floating-point step
+    # is monotone in C (C/(C+EC50) can round down as C grows); C = 0 gives 1/inf = 0.
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 + (ec50 / conc) ** hill)
