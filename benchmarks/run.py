@@ -97,8 +97,8 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
                 ),
             }
             samples = []
-            for el in page.query_selector_all(".imq-explorer input[data-control]"):
-                top = int(el.get_attribute("max"))
+            for el in page.query_selector_all(".imq-explorer [data-control]"):
+                top = el.evaluate("e => e.type === 'range' ? Number(e.max) : e.options.length - 1")
                 for pos in list(range(top + 1)) * 3:
                     samples.append(el.evaluate(measure, str(pos)))
             if samples:

@@ -108,7 +108,7 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
             assert root.get_attribute("data-ready") == "true"
             data = json.loads(root.query_selector("script.imq-explorer-data").text_content())
             figure_id = root.get_attribute("data-figure")
-            inputs = root.query_selector_all("input[data-control]")
+            inputs = root.query_selector_all("[data-control]")
             assert len(inputs) == len(data["controls"])
             start = [int(i.input_value()) for i in inputs]
             for j, control in enumerate(inputs):

@@ -55,7 +55,10 @@ def test_static_html_is_offline_and_does_not_inline_plotly(static):
 def test_slider_labels_carry_units(static):
     explorer, html = static
     for c in explorer.controls:
-        assert f"({c.spec.unit})" in html
+        if c.is_choice:
+            assert c.title in html
+        elif c.spec.unit:
+            assert f"({c.spec.unit})" in html
 
 
 def test_more_than_three_controls_is_refused():
@@ -94,6 +97,7 @@ def _figure_y(live):
 
 def test_each_live_control_redraws_what_the_model_returns(live):
     for control in live.explorer.controls:
+        live = explorers.live_widget(live.explorer)  # each control moves alone from the start
         before = _figure_y(live)
         new = (
             control.grid[0]
@@ -106,13 +110,18 @@ def test_each_live_control_redraws_what_the_model_returns(live):
         for y, curve in zip(after, live.explorer.curves, strict=True):
             assert np.allclose(y, expected[curve.output], rtol=1e-12)
         assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
-        assert live.entries[control.parameter].value == pytest.approx(new)
+        if not control.is_choice:
+            assert live.entries[control.parameter].value == pytest.approx(new)
         assert live.message.value == ""
+
+
+def _numeric(live):
+    return [c for c in live.explorer.controls if not c.is_choice]
 
 
 @pytest.mark.parametrize("bad", [1e9, -3.0, float("nan"), float("inf")])
 def test_invalid_entry_shows_a_message_and_keeps_the_figure(live, bad):
-    control = live.explorer.controls[0]
+    control = _numeric(live)[0]
     before = _figure_y(live)
     slider_before = live.sliders[control.parameter].value
     live.entries[control.parameter].value = bad
@@ -124,7 +133,7 @@ def test_invalid_entry_shows_a_message_and_keeps_the_figure(live, bad):
 
 
 def test_valid_entry_moves_the_slider_and_clears_the_message(live):
-    control = live.explorer.controls[1]
+    control = _numeric(live)[-1]
     live.entries[control.parameter].value = 1e9
     assert live.message.value
     target = control.grid[1]
@@ -134,3 +143,19 @@ def test_valid_entry_moves_the_slider_and_clears_the_message(live):
     expected = live.explorer.model(**live.values())
     for y, curve in zip(_figure_y(live), live.explorer.curves, strict=True):
         assert np.allclose(y, expected[curve.output], rtol=1e-12)
+
+
+def test_choice_controls_list_their_options_and_reject_others():
+    control = Control("genotype", ("wild type", "TLR7 knockout"), title="Genotype")
+    assert control.is_choice and control.check("TLR7 knockout") == "TLR7 knockout"
+    with pytest.raises(ValueError, match="wild type, TLR7 knockout"):
+        control.check("no spleen")
+    with pytest.raises(ValueError, match="choice control needs a title"):
+        Control("genotype", ("wild type",))
+
+
+def test_static_choice_is_a_menu(static):
+    explorer, html = static
+    for c in explorer.controls:
+        if c.is_choice:
+            assert html.count("<option") >= len(c.grid)

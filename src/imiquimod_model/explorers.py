@@ -41,43 +41,75 @@ PALETTE = ("#1f6f8b", "#c8553d", "#588b3f", "#7a4f9a", "#b8860b", "#444444")
 
 @dataclass(frozen=True)
 class Control:
-    """A slider bound to the registry parameter ``parameter`` (also the model's keyword).
+    """A control bound to the model keyword ``parameter``.
 
-    ``grid`` holds the values precomputed for the static page; the live slider covers the
-    registry's whole range in steps of ``step`` (or on a log scale where ``log``).
+    For a registry parameter it is a slider: ``grid`` holds the values precomputed for the
+    static page, and the live slider covers the registry's whole range in steps of
+    ``step`` (or on a log scale where ``log``). For any other keyword it is a choice among
+    the strings in ``grid`` (for instance a genotype), labelled ``title``.
     """
 
     parameter: str
-    grid: tuple[float, ...]
+    grid: tuple
     log: bool = False
     step: float | None = None
+    title: str | None = None
 
     def __post_init__(self) -> None:
-        if self.parameter not in PARAMETERS:
-            raise ValueError(f"control {self.parameter!r} is not in the parameter registry")
+        if self.is_choice:
+            if not self.title or not all(isinstance(v, str) for v in self.grid):
+                raise ValueError(
+                    f"control {self.parameter!r} is not in the parameter registry; a choice "
+                    "control needs a title and string options"
+                )
+            return
         for value in self.grid:
             validate(self.parameter, value)
 
     @property
+    def is_choice(self) -> bool:
+        """True for a choice among named options rather than a registry slider."""
+        return self.parameter not in PARAMETERS
+
+    @property
     def spec(self):
-        """The registry entry behind this control."""
+        """The registry entry behind a slider."""
         return PARAMETERS[self.parameter]
 
     @property
     def label(self) -> str:
-        """Slider label: meaning and unit."""
+        """Control label: meaning and unit."""
+        if self.is_choice:
+            return self.title
         unit = f" ({self.spec.unit})" if self.spec.unit else ""
         return f"{self.spec.meaning[0].upper()}{self.spec.meaning[1:]}{unit}"
 
     @property
     def initial_index(self) -> int:
-        """Index of the grid value closest to the registry default."""
+        """Index of the grid value closest to the registry default (first option)."""
+        if self.is_choice:
+            return 0
         return int(np.argmin([abs(v - self.spec.value) for v in self.grid]))
 
-    def format(self, value: float) -> str:
-        """A value as the reader sees it next to the slider."""
+    @property
+    def live_default(self):
+        """The value the live control opens with."""
+        return self.grid[0] if self.is_choice else self.spec.value
+
+    def format(self, value) -> str:
+        """A value as the reader sees it next to the control."""
+        if self.is_choice:
+            return str(value)
         unit = f" {self.spec.unit}" if self.spec.unit else ""
         return f"{value:g}{unit}"
+
+    def check(self, value):
+        """``value`` if allowed, else a ``ValueError`` saying what is allowed."""
+        if not self.is_choice:
+            return validate(self.parameter, value)
+        if value not in self.grid:
+            raise ValueError(f"{self.parameter} = {value!r} is not one of: {', '.join(self.grid)}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -138,7 +170,11 @@ def explorer_mode(environ: Mapping[str, str] | None = None) -> str:
 
 def run(explorer: Explorer, **values: float) -> dict[str, np.ndarray]:
     """Validate the control values and run the explorer's model with them."""
-    checked = {name: validate(name, value) for name, value in values.items()}
+    controls = {c.parameter: c for c in explorer.controls}
+    checked = {
+        name: controls[name].check(value) if name in controls else validate(name, value)
+        for name, value in values.items()
+    }
     outputs = explorer.model(**explorer.fixed, **checked)
     for key, array in outputs.items():
         if not np.all(np.isfinite(array)):
@@ -241,6 +277,28 @@ def _combo_index(data: Mapping[str, object], positions: list[int]) -> int:
     return sum(p * s for p, s in zip(positions, data["strides"], strict=True))
 
 
+def _static_control(name: str, j: int, c: Control, i0: int) -> str:
+    """One control of the static face: a range slider, or a menu for a choice."""
+    input_id = f"imq-{name}-{c.parameter}"
+    shown = html.escape(c.format(c.grid[i0]))
+    if c.is_choice:
+        options = "".join(
+            f'<option value="{i}"{" selected" if i == i0 else ""}>{html.escape(c.format(v))}'
+            "</option>"
+            for i, v in enumerate(c.grid)
+        )
+        widget = f'<select id="{input_id}" data-control="{j}">{options}</select>'
+    else:
+        widget = (
+            f'<input type="range" id="{input_id}" min="0" max="{len(c.grid) - 1}" step="1" '
+            f'value="{i0}" data-control="{j}" aria-valuetext="{shown}">'
+        )
+    return (
+        f'<div class="imq-control"><label for="{input_id}">{html.escape(c.label)}</label>'
+        f'{widget}<output for="{input_id}">{shown}</output></div>'
+    )
+
+
 def static_html(explorer: Explorer) -> str:
     """The explorer as HTML: sliders, a plotly figure and the precomputed runs."""
     data = precompute(explorer)
@@ -260,21 +318,14 @@ def static_html(explorer: Explorer) -> str:
         div_id=div_id,
         config={"responsive": True, "displaylogo": False},
     )
-    sliders = []
-    for j, c in enumerate(explorer.controls):
-        input_id = f"imq-{explorer.name}-{c.parameter}"
-        i0 = positions[j]
-        sliders.append(
-            f'<div class="imq-control"><label for="{input_id}">{html.escape(c.label)}</label>'
-            f'<input type="range" id="{input_id}" min="0" max="{len(c.grid) - 1}" step="1" '
-            f'value="{i0}" data-control="{j}" aria-valuetext="{html.escape(c.format(c.grid[i0]))}">'
-            f'<output for="{input_id}">{html.escape(c.format(c.grid[i0]))}</output></div>'
-        )
+    controls = "".join(
+        _static_control(explorer.name, j, c, positions[j]) for j, c in enumerate(explorer.controls)
+    )
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return (
         f'<div class="imq-explorer" data-figure="{div_id}" '
         f'aria-label="{html.escape(explorer.description or explorer.title)}">'
-        f'<div class="imq-controls">{"".join(sliders)}</div>{plot}'
+        f'<div class="imq-controls">{controls}</div>{plot}'
         f'<script type="application/json" class="imq-explorer-data">{payload}</script></div>'
     )
 
@@ -315,6 +366,10 @@ class LiveExplorer:
 def _slider(control: Control):
     import ipywidgets as widgets
 
+    if control.is_choice:
+        return widgets.Dropdown(
+            options=list(control.grid), value=control.grid[0], layout=widgets.Layout(width="320px")
+        )
     spec = control.spec
     common = {
         "value": spec.value,
@@ -340,7 +395,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
 
     figure = go.FigureWidget(
         build_figure(
-            explorer, run(explorer, **{c.parameter: c.spec.value for c in explorer.controls})
+            explorer, run(explorer, **{c.parameter: c.live_default for c in explorer.controls})
         )
     )
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
@@ -352,6 +407,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
             tooltip=f"type a value in {c.spec.unit}",
         )
         for c in explorer.controls
+        if not c.is_choice
     }
     message = widgets.HTML(value="")
     rows = [
@@ -362,7 +418,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
                     layout=widgets.Layout(width="330px"),
                 ),
                 sliders[c.parameter],
-                entries[c.parameter],
+                *([entries[c.parameter]] if c.parameter in entries else []),
             ]
         )
         for c in explorer.controls
@@ -373,7 +429,8 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     live = LiveExplorer(explorer, figure, sliders, entries, message, box)
 
     def on_slider(change, name):
-        entries[name].value = change["new"]
+        if name in entries:
+            entries[name].value = change["new"]
         live.redraw()
 
     def on_entry(change, name):
@@ -389,6 +446,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
 
     for name in sliders:
         sliders[name].observe(lambda ch, n=name: on_slider(ch, n), names="value")
+    for name in entries:
         entries[name].observe(lambda ch, n=name: on_entry(ch, n), names="value")
     return live
 
@@ -403,3 +461,21 @@ def show(explorer: Explorer):
     live = live_widget(explorer)
     display(live.widget)
     return None
+
+
+def show_figure(fig: go.Figure, description: str) -> None:
+    """Display a fixed (non-interactive) figure: inline HTML on the static site, with
+    plotly.js from ``_static``; plotly's own output in a kernel. ``description`` is its alt
+    text."""
+    from IPython.display import HTML, display
+
+    if explorer_mode() == "static":
+        body = fig.to_html(
+            include_plotlyjs=False,
+            include_mathjax=False,
+            full_html=False,
+            config={"responsive": True, "displaylogo": False},
+        )
+        display(HTML(f'<div role="img" aria-label="{html.escape(description)}">{body}</div>'))
+    else:
+        display(fig)

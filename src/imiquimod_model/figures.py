@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import pk
-from .explorers import Control, Curve, Explorer, Panel
+from . import cytokines, pk
+from .explorers import PALETTE, Control, Curve, Explorer, Panel
 from .parameters import default
 from .receptor import tlr7_engagement
+from .signalling import GENOTYPES
 
 DAYS_SHOWN = 14
 LABEL_AK_SCHEDULE = pk.Schedule(
@@ -122,5 +123,206 @@ def label_peak_comparison() -> list[dict[str, str]]:
     return rows
 
 
+# --- Chapter 2: signalling and the cytokine cascade
+WEEK_H = 7 * 24
+SCREENED_SIGNALLING = (
+    "myeloid_activation_time_h",
+    "myeloid_off_half_life_h",
+    "keratinocyte_activation_time_h",
+    "keratinocyte_off_half_life_h",
+    "irf7_activation_time_h",
+    "irf7_off_half_life_h",
+    "ifn_loop_gain",
+    "ifn_loop_half_saturation",
+    "tolerance_onset_time_h",
+    "tolerance_recovery_half_life_h",
+    "ifn_alpha_half_life_h",
+    "tnf_alpha_half_life_h",
+)
+
+
+def _hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    step = round(1.0 / (out["time_h"][1] - out["time_h"][0]))
+    return {k: out[k][::step] for k in keys}
+
+
+def cytokine_week(
+    *,
+    tolerance_onset_time_h: float = default("tolerance_onset_time_h"),
+    tolerance_recovery_half_life_h: float = default("tolerance_recovery_half_life_h"),
+    ifn_alpha_half_life_h: float = default("ifn_alpha_half_life_h"),
+    applications_per_week: float = default("applications_per_week"),
+) -> dict[str, np.ndarray]:
+    """Cytokines (relative units) and the TLR7 signal, hourly over the first week of a
+    16-week course (one sachet, 8 h contact; the label's 2 applications a week)."""
+    schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=16)
+    out = cytokines.cytokines_after_cream(
+        schedule,
+        duration_h=WEEK_H,
+        tolerance_onset_time_h=tolerance_onset_time_h,
+        tolerance_recovery_half_life_h=tolerance_recovery_half_life_h,
+        ifn_alpha_half_life_h=ifn_alpha_half_life_h,
+    )
+    hourly = _hourly(out, ("time_h", "ifn_alpha", "tnf_alpha", "il6", "engagement", "refractory"))
+    hourly["time_days"] = hourly.pop("time_h") / 24.0
+    return hourly
+
+
+CYTOKINE_WEEK = Explorer(
+    name="cytokine-week",
+    title="The cytokine response over the first week of treatment",
+    model=cytokine_week,
+    x="time_days",
+    x_label="time since the first application (days)",
+    controls=(
+        Control("tolerance_onset_time_h", (4, 8, 12, 24, 48, 96), log=True),
+        Control("tolerance_recovery_half_life_h", (24, 48, 72, 120, 168, 336), log=True),
+        Control("ifn_alpha_half_life_h", (0.25, 0.5, 1, 2, 4), log=True),
+    ),
+    panels=(
+        Panel("cytokine (relative)", y_range=(0, 1)),
+        Panel("TLR7 in skin (fraction)", y_range=(0, 1.05)),
+    ),
+    curves=(
+        Curve("ifn_alpha", "IFN-α (pDC, IRF7)", panel=0),
+        Curve("tnf_alpha", "TNF-α, IL-1, IL-12 (myeloid cells, NF-κB)", panel=0),
+        Curve("il6", "IL-6, IL-8 (myeloid cells and keratinocytes)", panel=0),
+        Curve("engagement", "engaged", panel=1, color="#777777"),
+        Curve("refractory", "refractory (tolerance)", panel=1, dash="dot", color="#444444"),
+    ),
+    description=(
+        "Two panels over 7 days. Top: IFN-α, TNF-α and IL-6 in relative units. Bottom: "
+        "the fraction of TLR7 engaged in treated skin and the refractory fraction."
+    ),
+)
+
+
+def knockout_day(
+    *,
+    genotype: str = "wild type",
+    ifn_loop_gain: float = default("ifn_loop_gain"),
+) -> dict[str, np.ndarray]:
+    """Cytokines (relative units) over 3 days after one application, for a genotype."""
+    one = pk.Schedule(applications_per_week=1, weeks=1)
+    out = cytokines.cytokines_after_cream(
+        one, duration_h=72, genotype=genotype, ifn_loop_gain=ifn_loop_gain
+    )
+    return _hourly(out, ("time_h", "ifn_alpha", "tnf_alpha", "il6", "irf7", "nfkb_myeloid"))
+
+
+KNOCKOUTS = Explorer(
+    name="knockouts",
+    title="Knockouts: which cytokines need which part of the pathway",
+    model=knockout_day,
+    x="time_h",
+    x_label="time since one application (h)",
+    controls=(
+        Control("genotype", tuple(GENOTYPES), title="Genotype"),
+        Control("ifn_loop_gain", (0, 1, 2, 5, 10)),
+    ),
+    panels=(
+        Panel("cytokine (relative)", y_range=(0, 1)),
+        Panel("branch activity (fraction)", y_range=(0, 1)),
+    ),
+    curves=(
+        Curve("ifn_alpha", "IFN-α", panel=0),
+        Curve("tnf_alpha", "TNF-α, IL-1, IL-12", panel=0),
+        Curve("il6", "IL-6, IL-8", panel=0),
+        Curve("irf7", "IRF7 (pDC)", panel=1, dash="dot"),
+        Curve("nfkb_myeloid", "NF-κB (myeloid cells)", panel=1, dash="dot"),
+    ),
+    description=(
+        "Two panels over 72 hours after one application. Top: IFN-α, TNF-α and IL-6 in "
+        "relative units. Bottom: IRF7 activity in pDCs and NF-κB activity in myeloid cells."
+    ),
+)
+
+
+def signalling_key_outputs(**rates: float) -> dict[str, float]:
+    """Peak IFN-α, its time (h) and the AUC of TNF-α (relative·h) over the label's first
+    week (2 applications, one sachet), for the given signalling rates."""
+    out = cytokines.cytokines_after_cream(LABEL_AK_SCHEDULE, duration_h=WEEK_H, **rates)
+    ifn = out["ifn_alpha"]
+    return {
+        "peak IFN-α": float(ifn.max()),
+        "time to peak IFN-α": float(out["time_h"][np.argmax(ifn)]),
+        "AUC of TNF-α": float(np.trapezoid(out["tnf_alpha"], out["time_h"])),
+    }
+
+
+def sensitivity_figure(rows: list[dict[str, object]]):
+    """Grouped horizontal bars of relative μ* (log scale): one group per parameter, one
+    colour per output."""
+    import plotly.graph_objects as go
+
+    outputs = list(dict.fromkeys(r["output"] for r in rows))
+    names = list(dict.fromkeys(r["parameter"] for r in rows))
+    labels = [
+        n.removesuffix("_h")
+        .replace("_", " ")
+        .replace("ifn", "IFN")
+        .replace("irf7", "IRF7")
+        .replace("tnf", "TNF")
+        for n in names
+    ]
+    fig = go.Figure()
+    for j, output in enumerate(outputs):
+        mu = {r["parameter"]: r["mu_star"] for r in rows if r["output"] == output}
+        fig.add_trace(
+            go.Bar(
+                x=[max(mu[n], 1e-4) for n in names],
+                y=labels,
+                orientation="h",
+                name=output,
+                marker_color=PALETTE[j % len(PALETTE)],
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        template="simple_white",
+        height=160 + 42 * len(names),
+        xaxis={
+            "type": "log",
+            "title": "μ*, relative to the output at the defaults",
+            "range": [-3, 1.2],
+            "exponentformat": "power",
+        },
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 10, "r": 20, "t": 40, "b": 50},
+        font={"family": "system-ui, sans-serif", "size": 12},
+    )
+    return fig
+
+
 #: Every explorer the book shows; tests and benchmarks iterate over this.
-ALL_EXPLORERS = (CREAM_TO_RECEPTOR,)
+ALL_EXPLORERS = (CREAM_TO_RECEPTOR, CYTOKINE_WEEK, KNOCKOUTS)
+
+
+def producer_rows() -> list[dict[str, str]]:
+    """Which cell makes which cytokine in the model, with the sources, as table rows."""
+    return [
+        {
+            "cytokine": cytokines.NAMES[key],
+            "made by (in the model)": cells,
+            "branch": branch,
+            "source": " ".join(f"{{cite:p}}`{k}`" for k in keys),
+        }
+        for key, (cells, branch, keys) in cytokines.PRODUCERS.items()
+    ]
+
+
+def knockout_rows() -> list[dict[str, str]]:
+    """Peak of each cytokine in each genotype, as % of wild type, one application."""
+    wild = knockout_day()
+    keys = ("ifn_alpha", "tnf_alpha", "il6")
+    rows = []
+    for name in GENOTYPES:
+        out = knockout_day(genotype=name)
+        row = {"genotype": name}
+        for key in keys:
+            row[f"peak {cytokines.NAMES[key]} (% of wild type)"] = (
+                f"{100 * out[key].max() / wild[key].max():.0f}"
+            )
+        rows.append(row)
+    return rows

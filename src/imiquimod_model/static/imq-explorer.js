@@ -6,7 +6,7 @@
   function bind(root) {
     var data = JSON.parse(root.querySelector("script.imq-explorer-data").textContent);
     var gd = document.getElementById(root.dataset.figure);
-    var inputs = Array.prototype.slice.call(root.querySelectorAll("input[data-control]"));
+    var inputs = Array.prototype.slice.call(root.querySelectorAll("[data-control]"));
 
     function redraw() {
       var combo = 0;
@@ -15,7 +15,7 @@
         var pos = Number(input.value);
         var label = data.controls[j].labels[pos];
         combo += pos * data.strides[j];
-        input.setAttribute("aria-valuetext", label);
+        if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
       var ys = data.traces.map(function (t) { return data.arrays[t.table[combo]]; });
