@@ -125,20 +125,7 @@ def label_peak_comparison() -> list[dict[str, str]]:
 
 # --- Chapter 2: signalling and the cytokine cascade
 WEEK_H = 7 * 24
-SCREENED_SIGNALLING = (
-    "myeloid_activation_time_h",
-    "myeloid_off_half_life_h",
-    "keratinocyte_activation_time_h",
-    "keratinocyte_off_half_life_h",
-    "irf7_activation_time_h",
-    "irf7_off_half_life_h",
-    "ifn_loop_gain",
-    "ifn_loop_half_saturation",
-    "tolerance_onset_time_h",
-    "tolerance_recovery_half_life_h",
-    "ifn_alpha_half_life_h",
-    "tnf_alpha_half_life_h",
-)
+SCREENED_SIGNALLING = (*GROUPS["TLR7 signalling"], "ifn_alpha_half_life_h", "tnf_alpha_half_life_h")
 
 
 def _hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
