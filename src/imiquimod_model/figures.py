@@ -16,7 +16,7 @@ import numpy as np
 
 from . import cytokines, pk
 from .explorers import PALETTE, Control, Curve, Explorer, Panel
-from .parameters import default
+from .parameters import GROUPS, default
 from .receptor import tlr7_engagement
 from .signalling import GENOTYPES
 
