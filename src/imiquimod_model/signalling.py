@@ -104,7 +104,8 @@ def simulate_signalling(
     k_k_off = _rate(validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h))
     k_i_on = 1 / validate("irf7_activation_time_h", irf7_activation_time_h)
     k_i_off = _rate(validate("irf7_off_half_life_h", irf7_off_half_life_h))
-    gain = validate("ifn_loop_gain", ifn_loop_gain) if genotype.ifnar1 else 0.0
+    gain = validate("ifn_loop_gain", ifn_loop_gain)
+    has_ifnar = 1.0 if genotype.ifnar1 else 0.0
     half_sat = validate("ifn_loop_half_saturation", ifn_loop_half_saturation)
     k_r_on = 1 / validate("tolerance_onset_time_h", tolerance_onset_time_h)
     k_r_off = _rate(validate("tolerance_recovery_half_life_h", tolerance_recovery_half_life_h))
@@ -130,7 +131,7 @@ def simulate_signalling(
     for k in range(n - 1):
         dt = t[k + 1] - t[k]
         s = passes * seen[k] * (1.0 - r)
-        ifnar = f / (half_sat + f) if gain else 0.0
+        ifnar = has_ifnar * f / (half_sat + f)
         out["signal"][k], out["ifnar_signal"][k] = s, ifnar
         r = _relax(r, k_r_on * passes * seen[k], k_r_off, dt)
         nm = _relax(nm, k_n_on * s, k_n_off, dt)
@@ -144,5 +145,5 @@ def simulate_signalling(
         out["irf7"][k + 1] = i7
         out["ifn_alpha"][k + 1] = f
     out["signal"][-1] = passes * seen[-1] * (1.0 - r)
-    out["ifnar_signal"][-1] = f / (half_sat + f) if gain else 0.0
+    out["ifnar_signal"][-1] = has_ifnar * f / (half_sat + f)
     return out

@@ -1,0 +1,237 @@
+"""Mast cells, CCL2 and pDCs turned into tumour killers (after Drobits et al. 2012).
+
+The chain, each link a switch that a condition can remove:
+
+* mast cells are activated by the MyD88 signal *and* IFNAR signalling (from
+  :mod:`~imiquimod_model.signalling`): ``dM/dt = S·φ/τ_M·(1 − M) − k_M·M``;
+* they make CCL2, in multiples of the level that gives half-maximal recruitment:
+  ``dC/dt = k_C·(G·M − C)``;
+* CCL2 recruits CD8α⁺ pDCs through saturable chemotaxis, ``dP/dt = k_P·(C/(1 + C) − P)``,
+  with ``P`` in units of the maximal recruited number;
+* recruited pDCs become TRAIL⁺ granzyme B⁺ killers, again needing TLR7/MyD88 and IFNAR:
+  ``dA/dt = S·φ/τ_A·(1 − A) − k_A·A``;
+* the tumour grows logistically and is killed by killer pDCs (and, weakly, by T, B and NK
+  cells whose response ``Y`` builds over about a week):
+  ``dT/dt = ρ·T·(1 − T/T_max) − (κ·P·A·b + κ_TBNK·Y)·T``, where ``b`` is 1, or the
+  residual fraction when TRAIL and granzyme B are blocked.
+
+Every rate is an assumption (see the registry); the model is semi-quantitative. Each step
+is solved exactly with its rates held, so activities stay in [0, 1], the tumour stays
+positive, and without treatment the tumour follows the logistic closed form exactly.
+
+Examples
+--------
+>>> [c for c in CONDITIONS][:3]
+['wild type', 'no T, B or NK cells', 'TLR7 knockout']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import pk
+from .parameters import default, validate
+from .receptor import tlr7_engagement
+from .signalling import Genotype, simulate_signalling
+
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An experimental condition: which parts of the mechanism are present."""
+
+    tlr7: bool = True
+    myd88: bool = True
+    ifnar1: bool = True
+    ccl2: bool = True
+    pdc: bool = True
+    cd8a_cells: bool = True
+    adaptive_and_nk: bool = True
+    trail_and_granzyme_b: bool = True
+    imiquimod: bool = True
+
+    def genotype(self) -> Genotype:
+        """The signalling genotype this condition implies."""
+        return Genotype(tlr7=self.tlr7, myd88=self.myd88, ifnar1=self.ifnar1, pdc=self.pdc)
+
+
+#: The conditions of Drobits et al. 2012 with the outcome its abstract states.
+CONDITIONS: dict[str, Condition] = {
+    "wild type": Condition(),
+    "no T, B or NK cells": Condition(adaptive_and_nk=False),
+    "TLR7 knockout": Condition(tlr7=False),
+    "MyD88 knockout": Condition(myd88=False),
+    "IFNAR1 knockout": Condition(ifnar1=False),
+    "CCL2 absent": Condition(ccl2=False),
+    "pDC depleted": Condition(pdc=False),
+    "CD8α⁺ cells depleted": Condition(cd8a_cells=False, adaptive_and_nk=False),
+    "TRAIL and granzyme B blocked": Condition(trail_and_granzyme_b=False),
+    "untreated": Condition(imiquimod=False),
+}
+PAPER_OUTCOME: dict[str, str] = {
+    "wild type": "regresses",
+    "no T, B or NK cells": "regresses",
+    "TLR7 knockout": "no regression",
+    "MyD88 knockout": "no regression",
+    "IFNAR1 knockout": "no regression",
+    "CCL2 absent": "no regression",
+    "pDC depleted": "no regression",
+    "CD8α⁺ cells depleted": "no regression",
+    "TRAIL and granzyme B blocked": "impaired",
+}
+REGRESSION_BELOW = 0.1  # final burden ≤ 10% of the starting burden: "regresses"
+NO_EFFECT_ABOVE = 0.9  # final burden ≥ 90% of the untreated tumour's: "no regression"
+
+
+def condition_named(name: str) -> Condition:
+    """The condition called ``name``; a clear error for an unknown one."""
+    if name not in CONDITIONS:
+        raise ValueError(f"condition {name!r} is not one of: {', '.join(CONDITIONS)}")
+    return CONDITIONS[name]
+
+
+def _relax(x: float, on: float, off: float, dt: float) -> float:
+    total = on + off
+    if total == 0.0:
+        return x
+    target = on / total
+    return target + (x - target) * math.exp(-total * dt)
+
+
+def _toward(x: float, target: float, rate: float, dt: float) -> float:
+    return target + (x - target) * math.exp(-rate * dt)
+
+
+def logistic_step(t0: float, growth: float, crowding: float, death: float, dt: float) -> float:
+    """Exact step of dT/dt = growth·T − crowding·T² − death·T over dt (all per day)."""
+    r = growth - death
+    if abs(r) < 1e-12:
+        return t0 / (1.0 + crowding * t0 * dt)
+    e = math.exp(r * dt)
+    return r * t0 * e / (r + crowding * t0 * (e - 1.0))
+
+
+def tumour_response(
+    time_h: np.ndarray,
+    engagement: np.ndarray,
+    condition: Condition,
+    *,
+    mast_activation_time_h: float = default("mast_activation_time_h"),
+    mast_off_half_life_h: float = default("mast_off_half_life_h"),
+    ccl2_production_gain: float = default("ccl2_production_gain"),
+    ccl2_half_life_h: float = default("ccl2_half_life_h"),
+    pdc_skin_half_life_h: float = default("pdc_skin_half_life_h"),
+    killer_activation_time_h: float = default("killer_activation_time_h"),
+    killer_off_half_life_h: float = default("killer_off_half_life_h"),
+    pdc_killing_rate_per_day: float = default("pdc_killing_rate_per_day"),
+    trail_gzmb_residual_fraction: float = default("trail_gzmb_residual_fraction"),
+    adaptive_nk_killing_rate_per_day: float = default("adaptive_nk_killing_rate_per_day"),
+    adaptive_activation_time_h: float = default("adaptive_activation_time_h"),
+    tumour_growth_rate_per_day: float = default("tumour_growth_rate_per_day"),
+    tumour_capacity: float = default("tumour_capacity"),
+    **signalling_rates: float,
+) -> dict[str, np.ndarray]:
+    """Mast cells, CCL2, recruited and killer pDCs and tumour burden on the grid ``time_h``.
+
+    ``engagement`` is TLR7 engagement (0–1); the tumour burden starts at 1 (the burden
+    when treatment starts) and is in the same units throughout.
+    """
+    if not isinstance(condition, Condition):
+        raise ValueError("condition must be a killers.Condition; see CONDITIONS")
+    t = np.asarray(time_h, dtype=float)
+    e = np.asarray(engagement, dtype=float) if condition.imiquimod else np.zeros(len(t))
+    signals = simulate_signalling(t, e, condition.genotype(), **signalling_rates)
+    k_m_on = 1 / validate("mast_activation_time_h", mast_activation_time_h)
+    k_m_off = math.log(2) / validate("mast_off_half_life_h", mast_off_half_life_h)
+    gain = validate("ccl2_production_gain", ccl2_production_gain) if condition.ccl2 else 0.0
+    k_c = math.log(2) / validate("ccl2_half_life_h", ccl2_half_life_h)
+    k_p = math.log(2) / validate("pdc_skin_half_life_h", pdc_skin_half_life_h)
+    k_a_on = 1 / validate("killer_activation_time_h", killer_activation_time_h)
+    k_a_off = math.log(2) / validate("killer_off_half_life_h", killer_off_half_life_h)
+    kappa = validate("pdc_killing_rate_per_day", pdc_killing_rate_per_day)
+    residual = validate("trail_gzmb_residual_fraction", trail_gzmb_residual_fraction)
+    kappa_tbnk = validate("adaptive_nk_killing_rate_per_day", adaptive_nk_killing_rate_per_day)
+    k_y = 1 / validate("adaptive_activation_time_h", adaptive_activation_time_h)
+    rho = validate("tumour_growth_rate_per_day", tumour_growth_rate_per_day)
+    capacity = validate("tumour_capacity", tumour_capacity)
+
+    recruitable = 1.0 if (condition.pdc and condition.cd8a_cells) else 0.0
+    blockade = 1.0 if condition.trail_and_granzyme_b else residual
+    lymphocytes = 1.0 if condition.adaptive_and_nk else 0.0
+    n = len(t)
+    names = ("mast_cells", "ccl2", "recruited_pdc", "killer_fraction", "tbnk_response", "tumour")
+    out = {name: np.zeros(n) for name in names}
+    m = c = p = a = y = 0.0
+    tumour = 1.0
+    out["tumour"][0] = tumour
+    drive = signals["signal"] * signals["ifnar_signal"]  # TLR7/MyD88 and IFNAR together
+    for k in range(n - 1):
+        dt = t[k + 1] - t[k]
+        kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes
+        tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
+        m = _relax(m, k_m_on * drive[k], k_m_off, dt)
+        c = _toward(c, gain * m, k_c, dt)
+        p = _toward(p, recruitable * c / (1.0 + c), k_p, dt)
+        a = _relax(a, k_a_on * drive[k], k_a_off, dt)
+        y = _toward(y, signals["ifnar_signal"][k], k_y, dt)
+        for name, value in zip(names, (m, c, p, a, y, tumour), strict=True):
+            out[name][k + 1] = value
+    out["ifn_alpha"] = signals["ifn_alpha"]
+    return out
+
+
+def verdict(final_burden: float, untreated_final_burden: float) -> str:
+    """The rule, stated once: regresses, impaired or no regression."""
+    if final_burden <= REGRESSION_BELOW:
+        return "regresses"
+    if final_burden >= NO_EFFECT_ABOVE * untreated_final_burden:
+        return "no regression"
+    return "impaired"
+
+
+TREATMENT = pk.Schedule(applications_per_week=5, weeks=4)
+DAYS_FOLLOWED = 28
+
+
+def tumour_course(
+    condition: str = "wild type",
+    *,
+    applications_per_week: float = TREATMENT.applications_per_week,
+    sachets_per_application: float = default("sachets_per_application"),
+    time_step_h: float = 1.0,
+    **rates: float,
+) -> dict[str, np.ndarray]:
+    """The whole chain for one condition over 4 weeks of cream (hourly grid)."""
+    chosen = condition_named(condition)
+    schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=4)
+    exposure = pk.topical_exposure(
+        schedule,
+        sachets_per_application=sachets_per_application,
+        duration_h=DAYS_FOLLOWED * HOURS_PER_DAY,
+        time_step_h=time_step_h,
+    )
+    engagement = tlr7_engagement(exposure.skin_concentration_uM)
+    out = tumour_response(exposure.time_h, engagement, chosen, **rates)
+    out["time_days"] = exposure.time_h / HOURS_PER_DAY
+    return out
+
+
+def knockout_table(**rates: float) -> list[dict[str, object]]:
+    """For each condition of the paper: final burden, the model's verdict and the paper's."""
+    untreated = tumour_course("untreated", **rates)["tumour"][-1]
+    rows = []
+    for name, stated in PAPER_OUTCOME.items():
+        final = tumour_course(name, **rates)["tumour"][-1]
+        rows.append(
+            {
+                "condition": name,
+                "final_burden": float(final),
+                "model": verdict(final, untreated),
+                "paper": stated,
+            }
+        )
+    return rows
