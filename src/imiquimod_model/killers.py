@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import pk
+from .kinetics import rate_from_half_life, relax, toward
 from .parameters import default, validate
 from .receptor import tlr7_engagement
 from .signalling import Genotype, simulate_signalling
@@ -94,18 +95,6 @@ def condition_named(name: str) -> Condition:
     return CONDITIONS[name]
 
 
-def _relax(x: float, on: float, off: float, dt: float) -> float:
-    total = on + off
-    if total == 0.0:
-        return x
-    target = on / total
-    return target + (x - target) * math.exp(-total * dt)
-
-
-def _toward(x: float, target: float, rate: float, dt: float) -> float:
-    return target + (x - target) * math.exp(-rate * dt)
-
-
 def logistic_step(t0: float, growth: float, crowding: float, death: float, dt: float) -> float:
     """Exact step of dT/dt = growth·T − crowding·T² − death·T over dt (all per day)."""
     r = growth - death
@@ -146,12 +135,12 @@ def tumour_response(
     e = np.asarray(engagement, dtype=float) if condition.imiquimod else np.zeros(len(t))
     signals = simulate_signalling(t, e, condition.genotype(), **signalling_rates)
     k_m_on = 1 / validate("mast_activation_time_h", mast_activation_time_h)
-    k_m_off = math.log(2) / validate("mast_off_half_life_h", mast_off_half_life_h)
+    k_m_off = rate_from_half_life(validate("mast_off_half_life_h", mast_off_half_life_h))
     gain = validate("ccl2_production_gain", ccl2_production_gain) if condition.ccl2 else 0.0
-    k_c = math.log(2) / validate("ccl2_half_life_h", ccl2_half_life_h)
-    k_p = math.log(2) / validate("pdc_skin_half_life_h", pdc_skin_half_life_h)
+    k_c = rate_from_half_life(validate("ccl2_half_life_h", ccl2_half_life_h))
+    k_p = rate_from_half_life(validate("pdc_skin_half_life_h", pdc_skin_half_life_h))
     k_a_on = 1 / validate("killer_activation_time_h", killer_activation_time_h)
-    k_a_off = math.log(2) / validate("killer_off_half_life_h", killer_off_half_life_h)
+    k_a_off = rate_from_half_life(validate("killer_off_half_life_h", killer_off_half_life_h))
     kappa = validate("pdc_killing_rate_per_day", pdc_killing_rate_per_day)
     residual = validate("trail_gzmb_residual_fraction", trail_gzmb_residual_fraction)
     kappa_tbnk = validate("adaptive_nk_killing_rate_per_day", adaptive_nk_killing_rate_per_day)
@@ -173,11 +162,11 @@ def tumour_response(
         dt = t[k + 1] - t[k]
         kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes
         tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
-        m = _relax(m, k_m_on * drive[k], k_m_off, dt)
-        c = _toward(c, gain * m, k_c, dt)
-        p = _toward(p, recruitable * c / (1.0 + c), k_p, dt)
-        a = _relax(a, k_a_on * drive[k], k_a_off, dt)
-        y = _toward(y, signals["ifnar_signal"][k], k_y, dt)
+        m = relax(m, k_m_on * drive[k], k_m_off, dt)
+        c = toward(c, gain * m, k_c, dt)
+        p = toward(p, recruitable * c / (1.0 + c), k_p, dt)
+        a = relax(a, k_a_on * drive[k], k_a_off, dt)
+        y = toward(y, signals["ifnar_signal"][k], k_y, dt)
         for name, value in zip(names, (m, c, p, a, y, tumour), strict=True):
             out[name][k + 1] = value
     out["ifn_alpha"] = signals["ifn_alpha"]

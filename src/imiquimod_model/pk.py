@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import expm
 
+from .kinetics import rate_from_half_life
 from .parameters import default, validate
 
 HOURS_PER_WEEK = 168.0
@@ -130,11 +131,6 @@ def absorption_rate_per_h(
     """
     fraction = validate("fraction_absorbed_percent", fraction_absorbed_percent) / 100.0
     return -math.log1p(-fraction) / default("contact_time_h")
-
-
-def rate_from_half_life(half_life_h: float) -> float:
-    """First-order rate constant, 1/h, of a process with the given half-life in h."""
-    return math.log(2.0) / half_life_h
 
 
 def _rate_matrix(k_abs: float, k_skin: float, k_el: float, cream_on: bool) -> np.ndarray:

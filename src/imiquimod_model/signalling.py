@@ -22,11 +22,11 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from .kinetics import rate_from_half_life, relax, toward
 from .parameters import default, validate
 
 
@@ -54,19 +54,6 @@ def genotype_named(name: str) -> Genotype:
     if name not in GENOTYPES:
         raise ValueError(f"genotype {name!r} is not one of: {', '.join(GENOTYPES)}")
     return GENOTYPES[name]
-
-
-def _rate(half_life_h: float) -> float:
-    return math.log(2.0) / half_life_h
-
-
-def _relax(x: float, on: float, off: float, dt: float) -> float:
-    """Exact step of dx/dt = on·(1 − x) − off·x with on, off held over dt."""
-    total = on + off
-    if total == 0.0:
-        return x
-    target = on / total
-    return target + (x - target) * math.exp(-total * dt)
 
 
 def simulate_signalling(
@@ -99,17 +86,21 @@ def simulate_signalling(
     if not isinstance(genotype, Genotype):
         raise ValueError("genotype must be a signalling.Genotype; see GENOTYPES")
     k_n_on = 1 / validate("myeloid_activation_time_h", myeloid_activation_time_h)
-    k_n_off = _rate(validate("myeloid_off_half_life_h", myeloid_off_half_life_h))
+    k_n_off = rate_from_half_life(validate("myeloid_off_half_life_h", myeloid_off_half_life_h))
     k_k_on = 1 / validate("keratinocyte_activation_time_h", keratinocyte_activation_time_h)
-    k_k_off = _rate(validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h))
+    k_k_off = rate_from_half_life(
+        validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h)
+    )
     k_i_on = 1 / validate("irf7_activation_time_h", irf7_activation_time_h)
-    k_i_off = _rate(validate("irf7_off_half_life_h", irf7_off_half_life_h))
+    k_i_off = rate_from_half_life(validate("irf7_off_half_life_h", irf7_off_half_life_h))
     gain = validate("ifn_loop_gain", ifn_loop_gain)
     has_ifnar = 1.0 if genotype.ifnar1 else 0.0
     half_sat = validate("ifn_loop_half_saturation", ifn_loop_half_saturation)
     k_r_on = 1 / validate("tolerance_onset_time_h", tolerance_onset_time_h)
-    k_r_off = _rate(validate("tolerance_recovery_half_life_h", tolerance_recovery_half_life_h))
-    k_f = _rate(validate("ifn_alpha_half_life_h", ifn_alpha_half_life_h))
+    k_r_off = rate_from_half_life(
+        validate("tolerance_recovery_half_life_h", tolerance_recovery_half_life_h)
+    )
+    k_f = rate_from_half_life(validate("ifn_alpha_half_life_h", ifn_alpha_half_life_h))
 
     seen = e if genotype.tlr7 else np.zeros_like(e)  # no receptor, nothing engaged
     passes = 1.0 if genotype.myd88 else 0.0
@@ -133,12 +124,12 @@ def simulate_signalling(
         s = passes * seen[k] * (1.0 - r)
         ifnar = has_ifnar * f / (half_sat + f)
         out["signal"][k], out["ifnar_signal"][k] = s, ifnar
-        r = _relax(r, k_r_on * passes * seen[k], k_r_off, dt)
-        nm = _relax(nm, k_n_on * s, k_n_off, dt)
-        nk = _relax(nk, k_k_on * s, k_k_off, dt)
+        r = relax(r, k_r_on * passes * seen[k], k_r_off, dt)
+        nm = relax(nm, k_n_on * s, k_n_off, dt)
+        nk = relax(nk, k_k_on * s, k_k_off, dt)
         i7_before = i7
-        i7 = _relax(i7, k_i_on * s * in_pdc * (1.0 + gain * ifnar), k_i_off, dt)
-        f = i7_before + (f - i7_before) * math.exp(-k_f * dt)  # dF/dt = k_F (IRF7 − F)
+        i7 = relax(i7, k_i_on * s * in_pdc * (1.0 + gain * ifnar), k_i_off, dt)
+        f = toward(f, i7_before, k_f, dt)  # dF/dt = k_F (IRF7 − F)
         out["refractory"][k + 1] = r
         out["nfkb_myeloid"][k + 1] = nm
         out["nfkb_keratinocyte"][k + 1] = nk
