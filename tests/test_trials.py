@@ -54,4 +54,4 @@ def test_wilson_interval_matches_a_hand_computed_value():
     low, high = arm.wilson_interval()
     assert low == pytest.approx(0.344, abs=0.001) and high == pytest.approx(0.686, abs=0.001)
     with pytest.raises(ValueError, match="no counts"):
-        next(a for a in ARMS if a.n is None).wilson_interval()
+        next(a for a in ARMS if a.likelihood_n is None).wilson_interval()

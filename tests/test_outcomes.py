@@ -1,0 +1,116 @@
+"""The schedule → clearance model: likelihood fit, bands, monotonicity and the trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imiquimod_model import outcomes, pk
+
+INDICATIONS = outcomes.INDICATIONS
+
+
+@pytest.mark.parametrize("indication", INDICATIONS)
+def test_monotone_in_applications_per_week_and_in_weeks(indication):
+    per_week = [
+        outcomes.predict_clearance(
+            indication, pk.Schedule(applications_per_week=f, weeks=12)
+        ).percent
+        for f in range(1, 8)
+    ]
+    weeks = [
+        outcomes.predict_clearance(
+            indication, pk.Schedule(applications_per_week=3, weeks=w)
+        ).percent
+        for w in (1, 2, 4, 6, 8, 12, 16)
+    ]
+    assert np.all(np.diff(per_week) >= 0) and np.all(np.diff(weeks) >= 0)
+
+
+def test_exposure_is_zero_without_drug_and_grows_with_applications():
+    s = pk.Schedule(applications_per_week=3, weeks=4)
+    assert outcomes.signal_hours_under_cream(s, 0.0) == 0.0
+    more = pk.Schedule(applications_per_week=5, weeks=4)
+    assert outcomes.signal_hours_under_cream(more) > outcomes.signal_hours_under_cream(s) > 0
+
+
+def test_two_arm_fit_reproduces_both_arms_exactly():
+    # with one vehicle and one active arm the two-parameter model is saturated: the maximum
+    # likelihood puts each arm's prediction at its observed proportion (Edwards 1998)
+    fit = outcomes.fitted("external genital warts")
+    _vehicle, active = sorted(
+        outcomes.fitted_arms("external genital warts"), key=lambda a: a.treatment == "imiquimod"
+    )
+    assert fit.background == pytest.approx(11 / 100, abs=1e-5)
+    assert fit.band(outcomes.arm_exposure(active))[0] == pytest.approx(54 / 109, abs=1e-5)
+
+
+@pytest.mark.parametrize("indication", INDICATIONS)
+def test_every_arm_is_inside_the_band_or_a_listed_misfit(indication):
+    fit = outcomes.fitted(indication)
+    for arm in outcomes.fitted_arms(indication):
+        _, low, high = fit.band(outcomes.arm_exposure(arm))
+        inside = low <= arm.proportion <= high
+        listed = outcomes.arm_key(arm) in outcomes.KNOWN_MISFITS
+        assert inside != listed, (arm.trial, arm.treatment, arm.applications_per_week)
+
+
+@pytest.mark.parametrize(
+    ("indication", "trial", "per_week", "weeks"),
+    [
+        ("actinic keratosis", "Lebwohl2004", 2, 16),
+        ("external genital warts", "Edwards1998", 3, 16),
+    ],
+)
+def test_label_regimens_reproduce_the_pivotal_trials(indication, trial, per_week, weeks):
+    arm = next(
+        a
+        for a in outcomes.fitted_arms(indication)
+        if a.trial == trial and a.treatment == "imiquimod"
+    )
+    low, high = arm.wilson_interval()
+    predicted = outcomes.predict_clearance(
+        indication, pk.Schedule(applications_per_week=per_week, weeks=weeks)
+    )
+    assert 100 * low <= predicted.percent <= 100 * high
+    assert predicted.low <= predicted.percent <= predicted.high
+
+
+def test_the_sbcc_label_regimen_is_a_known_misfit_against_arits_2013():
+    """Fitted to Geisse 2002's 12-week arms, the model under-predicts the 6-week label
+    regimen against Arits 2013 (158/189 tumour-free at 12 months). Listed, not hidden."""
+    arits = next(
+        a for a in outcomes.trial_arms() if a.trial == "Arits2013" and a.treatment == "imiquimod"
+    )
+    predicted = outcomes.predict_clearance(
+        "superficial basal cell carcinoma", pk.Schedule(applications_per_week=5, weeks=6)
+    )
+    assert predicted.high < 100 * arits.wilson_interval()[0]
+
+
+@pytest.mark.parametrize("indication", ["actinic keratosis", "superficial basal cell carcinoma"])
+def test_leave_one_out_predictions_overlap_the_observed_intervals(indication):
+    rows = outcomes.leave_one_out(indication)
+    assert rows
+    for row in rows:
+        assert row["low"] <= row["observed_high"] and row["observed_low"] <= row["high"], row
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (("warts", pk.Schedule(applications_per_week=3, weeks=4)), "indication"),
+        (("actinic keratosis", "3 a week"), "Schedule"),
+        (
+            ("actinic keratosis", pk.Schedule(applications_per_week=3, weeks=4), 7.5),
+            "cream_strength_percent",
+        ),
+        (
+            ("actinic keratosis", pk.Schedule(applications_per_week=3, weeks=4), float("nan")),
+            "cream_strength_percent",
+        ),
+    ],
+)
+def test_bad_inputs_give_clear_errors(args, match):
+    with pytest.raises(ValueError, match=match):
+        outcomes.predict_clearance(*args)
