@@ -114,3 +114,10 @@ def test_leave_one_out_predictions_overlap_the_observed_intervals(indication):
 def test_bad_inputs_give_clear_errors(args, match):
     with pytest.raises(ValueError, match=match):
         outcomes.predict_clearance(*args)
+
+
+@pytest.mark.parametrize(("per_week", "weeks"), [(2, 16), (5, 6), (3, 4), (14, 12)])
+def test_one_long_simulation_gives_every_shorter_course_exactly(per_week, weeks):
+    by_week = outcomes.exposure_by_week(per_week)
+    course = pk.Schedule(applications_per_week=per_week, weeks=weeks)
+    assert by_week[weeks - 1] == pytest.approx(outcomes.signal_hours_under_cream(course), rel=1e-12)

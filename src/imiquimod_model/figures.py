@@ -12,9 +12,11 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from . import cytokines, killers, pk
+from . import cytokines, killers, outcomes, pk
 from .explorers import PALETTE, Control, Curve, Explorer, Panel
 from .parameters import GROUPS, default
 from .receptor import tlr7_engagement
@@ -489,5 +491,203 @@ def killer_key_outputs(**rates: float) -> dict[str, float]:
     }
 
 
+# --- Chapter 4: clinical outcomes
+WEEKS_SHOWN = 16
+
+
+def schedule_explorer(
+    *,
+    indication: str = outcomes.INDICATIONS[0],
+    applications_per_week: float = default("applications_per_week"),
+    cream_strength_percent: float = default("cream_strength_percent"),
+) -> dict[str, np.ndarray]:
+    """Predicted clearance (%, with its 95% band) and severe local reactions (%) for courses
+    of 1 to 16 weeks at the chosen frequency and strength."""
+    exposure = outcomes.exposure_by_week(
+        round(applications_per_week), cream_strength_percent, WEEKS_SHOWN
+    )
+    fit = outcomes.fitted(indication)
+    bands = np.array([fit.band(x) for x in exposure])
+    tolerability = outcomes.fitted_tolerability()
+    return {
+        "weeks": np.arange(1, WEEKS_SHOWN + 1, dtype=float),
+        "clearance": 100 * bands[:, 0],
+        "clearance_low": 100 * bands[:, 1],
+        "clearance_high": 100 * bands[:, 2],
+        "severe_reaction": 100
+        * outcomes.clearance_probability(exposure, tolerability.background, tolerability.potency),
+    }
+
+
+SCHEDULE = Explorer(
+    name="schedule",
+    title="Schedule → predicted clearance, and its cost in severe skin reactions",
+    model=schedule_explorer,
+    x="weeks",
+    x_label="weeks of treatment",
+    controls=(
+        Control("indication", outcomes.INDICATIONS, title="Indication"),
+        Control("applications_per_week", (1, 2, 3, 5, 7, 14)),
+        Control("cream_strength_percent", (2.5, 3.75, 5.0)),
+    ),
+    panels=(
+        Panel("complete clearance (%)", y_range=(0, 100)),
+        Panel("severe local reactions (%)", y_range=(0, 100)),
+    ),
+    curves=(
+        Curve("clearance", "predicted clearance", panel=0),
+        Curve("clearance_low", "95% band, low", panel=0, dash="dot", color="#8fb8c9"),
+        Curve("clearance_high", "95% band, high", panel=0, dash="dot", color="#8fb8c9"),
+        Curve(
+            "severe_reaction",
+            "severe local reactions (assumed to rise with exposure)",
+            panel=1,
+            color=PALETTE[1],
+        ),
+    ),
+    description=(
+        "Two panels over 1 to 16 weeks of treatment. Top: predicted complete clearance with "
+        "its 95% band. Bottom: predicted severe local skin reactions."
+    ),
+)
+
+
+def _forest_label(arm) -> str:
+    trial = re.sub(r"(\D)(\d{4})", r"\1 \2", arm.trial.split("_")[0])
+    schedule = (
+        f" {arm.applications_per_week}/week × {arm.weeks} wk"
+        if arm.treatment == "imiquimod" and arm.applications_per_week
+        else ""
+    )
+    return f"{trial} · {arm.endpoint} · {arm.treatment}{schedule}"
+
+
+def comparison_forest(indications: tuple[str, ...]):
+    """Every published arm of the given indications with its 95% Wilson interval."""
+    import plotly.graph_objects as go
+
+    arms = [a for a in outcomes.trial_arms() if a.indication in indications]
+    labels, x, low, high = [], [], [], []
+    for arm in arms:
+        labels.append(_forest_label(arm))
+        x.append(100 * arm.proportion)
+        lo, hi = arm.wilson_interval() if arm.likelihood_n else (arm.proportion,) * 2
+        low.append(100 * (arm.proportion - lo))
+        high.append(100 * (hi - arm.proportion))
+    colours = [
+        PALETTE[0] if "imiquimod" in lab else PALETTE[1] if "vehicle" not in lab else "#999999"
+        for lab in labels
+    ]
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=labels,
+            mode="markers",
+            marker={"color": colours, "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
+            showlegend=False,
+        )
+    )
+    fig.update_xaxes(title_text="patients (or lesions) with the outcome (%)", range=[0, 100])
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        template="simple_white",
+        height=120 + 24 * len(labels),
+        margin={"l": 10, "r": 20, "t": 20, "b": 50},
+        font={"family": "system-ui, sans-serif", "size": 11},
+    )
+    return fig
+
+
+def long_term_figure():
+    """Tumour-free over years for superficial BCC: imiquimod, MAL-PDT, 5-FU and surgery."""
+    import plotly.graph_objects as go
+
+    years = {
+        "tumour-free at 12 months": 1,
+        "tumour-free at 5 years": 5,
+        "success at 3 years": 3,
+        "success at 5 years": 5,
+    }
+    fig = go.Figure()
+    series: dict[str, list] = {}
+    for arm in outcomes.trial_arms():
+        if arm.endpoint in years:
+            group = "SINS" if arm.trial == "Williams2017" else "Arits 2013 / Jansen 2018"
+            series.setdefault(f"{arm.treatment} ({group})", []).append(
+                (years[arm.endpoint], 100 * arm.proportion)
+            )
+    for i, (name, points) in enumerate(sorted(series.items())):
+        points.sort()
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="lines+markers",
+                name=name,
+                line={
+                    "color": PALETTE[i % len(PALETTE)],
+                    "dash": "dash" if "SINS" in name else None,
+                },
+            )
+        )
+    fig.update_xaxes(title_text="years after treatment", range=[0, 5.5], dtick=1)
+    fig.update_yaxes(title_text="tumour-free or success (%)", range=[50, 100])
+    fig.update_layout(
+        template="simple_white",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        font={"family": "system-ui, sans-serif", "size": 12},
+    )
+    return fig
+
+
+def fit_rows() -> list[dict[str, str]]:
+    """The fitted link of each indication: arms used, background and potency."""
+    rows = []
+    for indication in outcomes.INDICATIONS:
+        fit = outcomes.fitted(indication)
+        b = np.percentile([r[0] for r in fit.replicates], [2.5, 97.5])
+        k = np.percentile([r[1] for r in fit.replicates], [2.5, 97.5])
+        rows.append(
+            {
+                "indication": indication,
+                "fitted to": ", ".join(
+                    sorted({f"{{cite:p}}`{a.source}`" for a in outcomes.fitted_arms(indication)})
+                ),
+                "endpoint": outcomes.FIT_ENDPOINT[indication],
+                "background p₀ (%)": (
+                    f"{100 * fit.background:.1f} ({100 * b[0]:.1f}–{100 * b[1]:.1f})"
+                ),
+                "potency β (per signal-hour)": f"{fit.potency:.4f} ({k[0]:.4f}–{k[1]:.4f})",
+            }
+        )
+    return rows
+
+
+def loo_rows(indication: str) -> list[dict[str, str]]:
+    """Leave-one-arm-out predictions beside the observed arms (Wilson 95% intervals)."""
+    return [
+        {
+            "arm": f"{{cite:p}}`{r['arm'].source}`, {r['arm'].applications_per_week}/week "
+            f"× {r['arm'].weeks} weeks",
+            "observed (%)": f"{100 * r['observed']:.1f} "
+            f"({100 * r['observed_low']:.0f}–{100 * r['observed_high']:.0f})",
+            "predicted without it (%)": f"{100 * r['predicted']:.1f} "
+            f"({100 * r['low']:.0f}–{100 * r['high']:.0f})",
+        }
+        for r in outcomes.leave_one_out(indication)
+    ]
+
+
+def misfit_rows() -> list[dict[str, str]]:
+    """The listed misfits and their reasons."""
+    return [
+        {"arm": f"{trial}, {treatment}, {per_week}/week", "reason": reason}
+        for (trial, treatment, per_week), reason in outcomes.KNOWN_MISFITS.items()
+    ]
+
+
 #: Every explorer the book shows; tests and benchmarks iterate over this.
-ALL_EXPLORERS = (CREAM_TO_RECEPTOR, CYTOKINE_WEEK, KNOCKOUTS, TUMOUR, CCL2_RECRUITMENT)
+ALL_EXPLORERS = (CREAM_TO_RECEPTOR, CYTOKINE_WEEK, KNOCKOUTS, TUMOUR, CCL2_RECRUITMENT, SCHEDULE)

@@ -318,3 +318,42 @@ KNOWN_MISFITS: dict[tuple[str, str, int], str] = {
 def arm_key(arm: TrialArm) -> tuple[str, str, int]:
     """The key of an arm in KNOWN_MISFITS."""
     return (arm.trial, arm.treatment, arm.applications_per_week)
+
+
+# --- courses of any length from one simulation, and tolerability
+@cache
+def exposure_by_week(
+    applications_per_week: int, cream_percent: float = 5.0, max_weeks: int = 16
+) -> np.ndarray:
+    """Signal-hours under cream accumulated by the end of each week 1..max_weeks.
+
+    Exposure only counts hours under cream, so a w-week course has exactly the exposure of
+    the first w weeks of a longer one: one simulation serves every duration.
+    """
+    longest = pk.Schedule(applications_per_week=applications_per_week, weeks=max_weeks)
+    percent = validate("cream_strength_percent", cream_percent)
+    if percent == 0:
+        return np.zeros(max_weeks)
+    time, signal = _course_signal(longest, percent)
+    under = np.zeros(len(time), dtype=bool)
+    for start in longest.application_times_h():
+        under |= (time >= start) & (time < start + longest.contact_hours)
+    hourly = np.where(under, signal, 0.0) * (time[1] - time[0])
+    week_ends = (np.arange(1, max_weeks + 1) * pk.HOURS_PER_WEEK / (time[1] - time[0])).astype(int)
+    return np.cumsum(hourly)[week_ends - 1]
+
+
+def severe_reaction_arms() -> tuple[TrialArm, ...]:
+    """The arms that report severe local skin reactions with a (possibly assumed) n."""
+    return tuple(
+        a
+        for a in trial_arms()
+        if a.endpoint == "severe local reaction" and a.likelihood_n and a.applications_per_week
+    )
+
+
+@cache
+def fitted_tolerability() -> Fit:
+    """The same one-hit link fitted to severe local reactions (Lebwohl 2004: one active arm
+    and its vehicle, so the fit passes through both; its rise with exposure is assumed)."""
+    return fit_arms(severe_reaction_arms(), "severe local reaction")

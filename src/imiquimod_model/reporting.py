@@ -50,6 +50,8 @@ def glue(name: str, value: object) -> None:
         from myst_nb import glue as myst_glue
     except ImportError:
         return
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()  # a NumPy scalar's repr would break the {glue:text} format
     myst_glue(name, value, display=False)
 
 
