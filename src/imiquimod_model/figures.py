@@ -691,3 +691,66 @@ def misfit_rows() -> list[dict[str, str]]:
 
 #: Every explorer the book shows; tests and benchmarks iterate over this.
 ALL_EXPLORERS = (CREAM_TO_RECEPTOR, CYTOKINE_WEEK, KNOCKOUTS, TUMOUR, CCL2_RECRUITMENT, SCHEDULE)
+
+
+def label_sensitivity_figure(rows: list[dict[str, object]]):
+    """Tornado: predicted clearance at each label regimen with one exposure assumption
+    moved to each end of its range (link refitted), against the default (vertical line)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    indications = list(dict.fromkeys(r["indication"] for r in rows))
+    fig = make_subplots(
+        rows=1,
+        cols=len(indications),
+        shared_yaxes=True,
+        subplot_titles=[i.replace("superficial basal cell carcinoma", "sBCC") for i in indications],
+        horizontal_spacing=0.04,
+    )
+    for j, indication in enumerate(indications, start=1):
+        mine = [r for r in rows if r["indication"] == indication]
+        labels = [r["parameter"].removesuffix("_h").replace("_", " ") for r in mine]
+        for end, colour in (("low", PALETTE[0]), ("high", PALETTE[1])):
+            fig.add_trace(
+                go.Scatter(
+                    x=[r[end] for r in mine],
+                    y=labels,
+                    mode="markers",
+                    marker={"color": colour, "size": 9},
+                    name=f"range {end} end",
+                    showlegend=j == 1,
+                ),
+                row=1,
+                col=j,
+            )
+        default_value = mine[0]["default"]
+        values = [r[e] for r in mine for e in ("low", "high")]
+        fig.add_trace(
+            go.Scatter(
+                x=[default_value] * 2,
+                y=[labels[0], labels[-1]],
+                mode="lines",
+                line={"dash": "dash", "color": "#777777"},
+                name="defaults",
+                showlegend=j == 1,
+            ),
+            row=1,
+            col=j,
+        )
+        fig.update_xaxes(
+            range=[
+                min(min(values), default_value - 2) - 1,
+                max(max(values), default_value + 2) + 1,
+            ],
+            title_text="clearance (%)" if j == 2 else None,
+            row=1,
+            col=j,
+        )
+    fig.update_layout(
+        template="simple_white",
+        height=380,
+        margin={"l": 10, "r": 10, "t": 40, "b": 50},
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        font={"family": "system-ui, sans-serif", "size": 11},
+    )
+    return fig

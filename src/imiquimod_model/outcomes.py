@@ -27,7 +27,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from . import pk
-from .parameters import validate
+from .parameters import PARAMETERS, default, validate
 from .receptor import tlr7_engagement
 from .signalling import simulate_signalling
 
@@ -118,28 +118,54 @@ def trial_arms() -> tuple[TrialArm, ...]:
 
 
 # --- exposure: the MyD88 signal while cream is on the skin
-def _course_signal(schedule: pk.Schedule, cream_percent: float):
-    exposure = pk.topical_exposure(schedule, cream_strength_percent=cream_percent, time_step_h=1.0)
-    engagement = tlr7_engagement(exposure.skin_concentration_uM)
-    signal = simulate_signalling(exposure.time_h, engagement)["signal"]
-    return exposure.time_h, signal
+PK_ASSUMPTIONS = ("fraction_absorbed_percent", "skin_layer_depth_um", "skin_release_half_life_h")
+SIGNAL_ASSUMPTIONS = ("tolerance_onset_time_h", "tolerance_recovery_half_life_h")
+#: the assumed numbers the exposure measure depends on (see the chapter's sensitivity figure)
+EXPOSURE_ASSUMPTIONS = (*PK_ASSUMPTIONS, "tlr7_ec50_uM", *SIGNAL_ASSUMPTIONS)
+
+
+def _signal_under_cream(
+    schedule: pk.Schedule, cream_percent: float, assumptions: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly grid (h) and the MyD88 signal-hours in each hour while cream is on."""
+    unknown = set(assumptions) - set(EXPOSURE_ASSUMPTIONS)
+    if unknown:
+        raise ValueError(f"not an exposure assumption: {sorted(unknown)}")
+    exposure = pk.topical_exposure(
+        schedule,
+        cream_strength_percent=cream_percent,
+        time_step_h=1.0,
+        **{k: v for k, v in assumptions.items() if k in PK_ASSUMPTIONS},
+    )
+    engagement = tlr7_engagement(
+        exposure.skin_concentration_uM,
+        assumptions.get("tlr7_ec50_uM", default("tlr7_ec50_uM")),
+    )
+    signal = simulate_signalling(
+        exposure.time_h,
+        engagement,
+        **{k: v for k, v in assumptions.items() if k in SIGNAL_ASSUMPTIONS},
+    )["signal"]
+    time = exposure.time_h
+    under = np.zeros(len(time), dtype=bool)
+    for start in schedule.application_times_h():
+        under |= (time >= start) & (time < start + schedule.contact_hours)
+    return time, np.where(under, signal, 0.0) * (time[1] - time[0])
 
 
 @cache
-def signal_hours_under_cream(schedule: pk.Schedule, cream_percent: float = 5.0) -> float:
+def signal_hours_under_cream(
+    schedule: pk.Schedule, cream_percent: float = 5.0, **assumptions: float
+) -> float:
     """Exposure of a course (h): the MyD88 signal S = E·(1 − R), summed over the hours
-    the cream is on the skin. Tolerance (R) is the signalling chapter's."""
+    the cream is on the skin. Tolerance (R) is the signalling chapter's; ``assumptions``
+    override the assumed numbers in EXPOSURE_ASSUMPTIONS."""
     if not isinstance(schedule, pk.Schedule):
         raise ValueError("schedule must be a pk.Schedule")
     percent = validate("cream_strength_percent", cream_percent)
     if percent == 0:
         return 0.0
-    time, signal = _course_signal(schedule, percent)
-    starts = schedule.application_times_h()
-    under = np.zeros(len(time), dtype=bool)
-    for start in starts:
-        under |= (time >= start) & (time < start + schedule.contact_hours)
-    return float(signal[under].sum() * (time[1] - time[0]))
+    return float(_signal_under_cream(schedule, percent, assumptions)[1].sum())
 
 
 # --- the dose-response link, fitted per indication
@@ -162,9 +188,9 @@ def schedule_of(arm: TrialArm) -> pk.Schedule:
     )
 
 
-def arm_exposure(arm: TrialArm) -> float:
+def arm_exposure(arm: TrialArm, **assumptions: float) -> float:
     """Signal-hours under cream for an arm (vehicle: 0)."""
-    return signal_hours_under_cream(schedule_of(arm), arm.strength_percent or 0.0)
+    return signal_hours_under_cream(schedule_of(arm), arm.strength_percent or 0.0, **assumptions)
 
 
 def fitted_arms(indication: str) -> tuple[TrialArm, ...]:
@@ -334,13 +360,9 @@ def exposure_by_week(
     percent = validate("cream_strength_percent", cream_percent)
     if percent == 0:
         return np.zeros(max_weeks)
-    time, signal = _course_signal(longest, percent)
-    under = np.zeros(len(time), dtype=bool)
-    for start in longest.application_times_h():
-        under |= (time >= start) & (time < start + longest.contact_hours)
-    hourly = np.where(under, signal, 0.0) * (time[1] - time[0])
-    week_ends = (np.arange(1, max_weeks + 1) * pk.HOURS_PER_WEEK / (time[1] - time[0])).astype(int)
-    return np.cumsum(hourly)[week_ends - 1]
+    time, hourly = _signal_under_cream(longest, percent, {})
+    week_ends = np.round(np.arange(1, max_weeks + 1) * pk.HOURS_PER_WEEK / (time[1] - time[0]))
+    return np.cumsum(hourly)[week_ends.astype(int) - 1]
 
 
 def severe_reaction_arms() -> tuple[TrialArm, ...]:
@@ -357,3 +379,36 @@ def fitted_tolerability() -> Fit:
     """The same one-hit link fitted to severe local reactions (Lebwohl 2004: one active arm
     and its vehicle, so the fit passes through both; its rise with exposure is assumed)."""
     return fit_arms(severe_reaction_arms(), "severe local reaction")
+
+
+#: the label regimen of each indication
+LABEL_REGIMENS = {
+    "actinic keratosis": pk.Schedule(applications_per_week=2, weeks=16),
+    "superficial basal cell carcinoma": pk.Schedule(applications_per_week=5, weeks=6),
+    "external genital warts": pk.Schedule(applications_per_week=3, weeks=16),
+}
+
+
+def label_prediction_sensitivity() -> list[dict[str, object]]:
+    """Predicted clearance (%) at each label regimen when one exposure assumption is moved
+    to the end of its range and the link is refitted (point fits, no bootstrap)."""
+    rows = []
+    for indication, schedule in LABEL_REGIMENS.items():
+        arms = fitted_arms(indication)
+        x, k, n = _arrays(arms)
+        background, potency = _fit(x, k, n)
+        base = float(clearance_probability(signal_hours_under_cream(schedule), background, potency))
+        for name in EXPOSURE_ASSUMPTIONS:
+            ends = {}
+            for end in ("low", "high"):
+                value = getattr(PARAMETERS[name], end)
+                moved = {name: value}
+                xs = np.array([arm_exposure(a, **moved) for a in arms])
+                b, p = _fit(xs, k, n)
+                ends[end] = 100 * float(
+                    clearance_probability(signal_hours_under_cream(schedule, **moved), b, p)
+                )
+            rows.append(
+                {"indication": indication, "parameter": name, "default": 100 * base, **ends}
+            )
+    return rows
