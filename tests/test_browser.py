@@ -97,6 +97,14 @@ def _curves(page, figure_id):
     )
 
 
+def _bars(page, figure_id):
+    return page.evaluate(
+        """id => document.getElementById(id)._fullData.map(t => t.error_y && t.error_y.visible
+              ? [Array.from(t.error_y.array), Array.from(t.error_y.arrayminus)] : null)""",
+        figure_id,
+    )
+
+
 def test_every_static_control_redraws_the_precomputed_curves(site, server, browser):
     explorers_seen = 0
     for path in _pages(site):
@@ -120,9 +128,16 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                     )
                     positions[j] = pos
                     combo = sum(p * s for p, s in zip(positions, data["strides"], strict=True))
-                    expected = [data["arrays"][t["table"][combo]] for t in data["traces"]]
+                    expected = [data["arrays"][t["y"][combo]] for t in data["traces"]]
                     shown = _curves(page, figure_id)
                     assert shown == expected, (path, j, pos)
+                    bars = _bars(page, figure_id)
+                    for t in data["traces"]:
+                        if "plus" in t:
+                            assert bars[t["index"]] == [
+                                data["arrays"][t["plus"][combo]],
+                                data["arrays"][t["minus"][combo]],
+                            ]
                     label = data["controls"][j]["labels"][pos]
                     assert (
                         root.query_selector(

@@ -40,16 +40,21 @@ def test_static_data_are_the_model_runs_for_every_combination(static):
         model = explorer.model(**values)
         index = sum(i * s for i, s in zip(combo, data["strides"], strict=True))
         for trace, curve in zip(data["traces"], explorer.curves, strict=True):
-            stored = np.array(data["arrays"][trace["table"][index]])
-            assert np.allclose(stored, model[curve.output], rtol=6e-4, atol=1e-300)
+            stored = np.array(data["arrays"][trace["y"][index]], dtype=float)
+            assert np.allclose(stored, model[curve.output], rtol=6e-4, atol=1e-300, equal_nan=True)
+            if curve.low and curve.high:
+                plus, _ = curve.interval(model)
+                stored_plus = np.array(data["arrays"][trace["plus"][index]], dtype=float)
+                assert np.allclose(stored_plus, plus, rtol=6e-4, atol=1e-9, equal_nan=True)
 
 
 def test_static_html_is_offline_and_does_not_inline_plotly(static):
     _, html = static
-    assert "cdn" not in html.lower() and "https://" not in html
+    # (plain "cdn" can occur inside base64-packed arrays; a CDN address needs "cdn.")
+    assert "cdn." not in html.lower() and "https://" not in html and "http://" not in html
     assert "<script src" not in html
     assert len(html) < 3_000_000
-    assert 'type="range"' in html and "Plotly.newPlot" in html
+    assert ('type="range"' in html or "<select" in html) and "Plotly.newPlot" in html
 
 
 def test_slider_labels_carry_units(static):
@@ -108,15 +113,20 @@ def test_each_live_control_redraws_what_the_model_returns(live):
         expected = live.explorer.model(**live.values())
         after = _figure_y(live)
         for y, curve in zip(after, live.explorer.curves, strict=True):
-            assert np.allclose(y, expected[curve.output], rtol=1e-12)
-        assert any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+            assert np.allclose(y, expected[curve.output], rtol=1e-12, equal_nan=True)
+        assert any(
+            not np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True)
+        )
         if not control.is_choice:
             assert live.entries[control.parameter].value == pytest.approx(new)
         assert live.message.value == ""
 
 
 def _numeric(live):
-    return [c for c in live.explorer.controls if not c.is_choice]
+    numeric = [c for c in live.explorer.controls if not c.is_choice]
+    if not numeric:
+        pytest.skip("this explorer has only choice controls: nothing can be typed")
+    return numeric
 
 
 @pytest.mark.parametrize("bad", [1e9, -3.0, float("nan"), float("inf")])

@@ -123,13 +123,26 @@ class Panel:
 
 @dataclass(frozen=True)
 class Curve:
-    """One trace: the model output ``output`` drawn in ``panel``."""
+    """One trace: the model output ``output`` drawn in ``panel``.
+
+    ``markers`` draws points instead of a line; ``gaps`` allows NaN for points that have
+    no value (drawn as gaps); ``low`` and ``high`` name outputs drawn as interval bars.
+    """
 
     output: str
     name: str
     panel: int = 0
     dash: str | None = None
     color: str | None = None
+    markers: bool = False
+    gaps: bool = False
+    low: str | None = None
+    high: str | None = None
+
+    def interval(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Bar lengths above and below the points (NaN where there is no point)."""
+        y = np.asarray(outputs[self.output], dtype=float)
+        return np.asarray(outputs[self.high]) - y, y - np.asarray(outputs[self.low])
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,7 @@ class Explorer:
     curves: tuple[Curve, ...]
     description: str = ""
     fixed: Mapping[str, object] = field(default_factory=dict)
+    x_ticks: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.controls) <= MAX_CONTROLS:
@@ -176,8 +190,10 @@ def run(explorer: Explorer, **values: float) -> dict[str, np.ndarray]:
         for name, value in values.items()
     }
     outputs = explorer.model(**explorer.fixed, **checked)
+    gappy = {name for c in explorer.curves if c.gaps for name in (c.output, c.low, c.high)}
     for key, array in outputs.items():
-        if not np.all(np.isfinite(array)):
+        a = np.asarray(array, dtype=float)
+        if np.any(np.isinf(a)) or (key not in gappy and np.any(np.isnan(a))):
             raise ValueError(f"the model returned non-finite values for {key!r}")
     return dict(outputs)
 
@@ -187,14 +203,27 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
     rows = len(explorer.panels)
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     for i, curve in enumerate(explorer.curves):
+        colour = curve.color or PALETTE[i % len(PALETTE)]
+        extra = {}
+        if curve.low and curve.high:
+            plus, minus = curve.interval(outputs)
+            extra["error_y"] = {
+                "type": "data",
+                "symmetric": False,
+                "array": plus,
+                "arrayminus": minus,
+                "color": colour,
+            }
         fig.add_trace(
             go.Scatter(
                 x=np.asarray(outputs[explorer.x]),
-                y=np.asarray(outputs[curve.output]),
+                y=np.asarray(outputs[curve.output], dtype=float),
                 name=curve.name,
-                mode="lines",
-                line={"dash": curve.dash, "color": curve.color or PALETTE[i % len(PALETTE)]},
+                mode="markers" if curve.markers else "lines",
+                line={"dash": curve.dash, "color": colour},
+                marker={"color": colour, "size": 10},
                 legendgroup=str(curve.panel),
+                **extra,
             ),
             row=curve.panel + 1,
             col=1,
@@ -209,6 +238,12 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
             col=1,
         )
     fig.update_xaxes(title_text=explorer.x_label, row=rows, col=1)
+    if explorer.x_ticks:
+        fig.update_xaxes(
+            tickvals=list(range(len(explorer.x_ticks))),
+            ticktext=list(explorer.x_ticks),
+            range=[-0.5, len(explorer.x_ticks) - 0.5],
+        )
     fig.update_layout(
         template="simple_white",
         height=260 * rows + 120,
@@ -223,24 +258,37 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
 def _rounded(array: np.ndarray) -> list[float]:
     """Values to SIGNIFICANT_DIGITS significant digits, as plain floats for JSON."""
     a = np.asarray(array, dtype=float)
-    with np.errstate(divide="ignore"):
-        magnitude = np.where(a == 0, 0, np.floor(np.log10(np.abs(a))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.where((a == 0) | np.isnan(a), 0, np.floor(np.log10(np.abs(a))))
     scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
-    return (np.round(a * scale) / scale).tolist()
+    rounded = np.round(a * scale) / scale
+    return [None if np.isnan(v) else v for v in rounded.tolist()]  # JSON null: a gap
 
 
 def precompute(explorer: Explorer) -> dict[str, object]:
     """Run the model over the controls' grid; return the page's data (JSON-ready).
 
-    Identical curves are stored once: ``traces[i]["table"][combo]`` indexes ``arrays``.
-    A combination's index is ``sum(position_j * strides[j])``.
+    Identical arrays are stored once: ``traces[i]["y"][combo]`` indexes ``arrays`` (and
+    ``"plus"``/``"minus"`` do the same for interval bars). A combination's index is
+    ``sum(position_j * strides[j])``.
     """
     grids = [c.grid for c in explorer.controls]
     sizes = [len(g) for g in grids]
     strides = [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
-    arrays: list[list[float]] = []
-    seen: dict[bytes, int] = {}
-    tables: list[list[int]] = [[] for _ in explorer.curves]
+    arrays: list[list[float | None]] = []
+    seen: dict[tuple, int] = {}
+    traces = [
+        {"index": i, "y": [], **({"plus": [], "minus": []} if c.low and c.high else {})}
+        for i, c in enumerate(explorer.curves)
+    ]
+
+    def store(values) -> int:
+        key = tuple(_rounded(values))
+        if key not in seen:
+            seen[key] = len(arrays)
+            arrays.append(list(key))
+        return seen[key]
+
     x_values = None
     for combo in itertools.product(*grids):
         values = {c.parameter: v for c, v in zip(explorer.controls, combo, strict=True)}
@@ -250,13 +298,12 @@ def precompute(explorer: Explorer) -> dict[str, object]:
             x_values = x
         elif x != x_values:
             raise ValueError(f"explorer {explorer.name}: x must not depend on the controls")
-        for i, curve in enumerate(explorer.curves):
-            y = _rounded(outputs[curve.output])
-            key = np.asarray(y).tobytes()
-            if key not in seen:
-                seen[key] = len(arrays)
-                arrays.append(y)
-            tables[i].append(seen[key])
+        for trace, curve in zip(traces, explorer.curves, strict=True):
+            trace["y"].append(store(outputs[curve.output]))
+            if "plus" in trace:
+                plus, minus = curve.interval(outputs)
+                trace["plus"].append(store(plus))
+                trace["minus"].append(store(minus))
     return {
         "name": explorer.name,
         "controls": [
@@ -268,13 +315,9 @@ def precompute(explorer: Explorer) -> dict[str, object]:
             for c in explorer.controls
         ],
         "strides": strides,
-        "traces": [{"index": i, "table": t} for i, t in enumerate(tables)],
+        "traces": traces,
         "arrays": arrays,
     }
-
-
-def _combo_index(data: Mapping[str, object], positions: list[int]) -> int:
-    return sum(p * s for p, s in zip(positions, data["strides"], strict=True))
 
 
 def _static_control(name: str, j: int, c: Control, i0: int) -> str:
@@ -303,13 +346,7 @@ def static_html(explorer: Explorer) -> str:
     """The explorer as HTML: sliders, a plotly figure and the precomputed runs."""
     data = precompute(explorer)
     positions = [c.initial_index for c in explorer.controls]
-    combo = _combo_index(data, positions)
-    start = {
-        c.output: data["arrays"][t["table"][combo]]
-        for c, t in zip(explorer.curves, data["traces"], strict=True)
-    }
-    start[explorer.x] = run(explorer, **explorer.defaults())[explorer.x]
-    fig = build_figure(explorer, start)
+    fig = build_figure(explorer, run(explorer, **explorer.defaults()))
     div_id = f"imq-fig-{explorer.name}"
     plot = fig.to_html(
         include_plotlyjs=False,
@@ -361,6 +398,9 @@ class LiveExplorer:
         with self.figure.batch_update():
             for trace, curve in zip(self.figure.data, self.explorer.curves, strict=True):
                 trace.y = outputs[curve.output]
+                if curve.low and curve.high:
+                    plus, minus = curve.interval(outputs)
+                    trace.error_y.array, trace.error_y.arrayminus = plus, minus
 
 
 def _slider(control: Control):

@@ -689,10 +689,6 @@ def misfit_rows() -> list[dict[str, str]]:
     ]
 
 
-#: Every explorer the book shows; tests and benchmarks iterate over this.
-ALL_EXPLORERS = (CREAM_TO_RECEPTOR, CYTOKINE_WEEK, KNOCKOUTS, TUMOUR, CCL2_RECRUITMENT, SCHEDULE)
-
-
 def label_sensitivity_figure(rows: list[dict[str, object]]):
     """Tornado: predicted clearance at each label regimen with one exposure assumption
     moved to each end of its range (link refitted), against the default (vertical line)."""
@@ -754,3 +750,87 @@ def label_sensitivity_figure(rows: list[dict[str, object]]):
         font={"family": "system-ui, sans-serif", "size": 11},
     )
     return fig
+
+
+TREATMENTS = ("imiquimod", "vehicle", "cryotherapy", "5-fluorouracil", "MAL-PDT", "surgery")
+#: comparison shown → (trial, endpoint) of the arms it sets side by side
+COMPARISONS: dict[str, tuple[str, str]] = {
+    "AK: initial clinical clearance (Krawtchenko 2007)": (
+        "Krawtchenko2007",
+        "initial clinical clearance",
+    ),
+    "AK: histological clearance (Krawtchenko 2007)": ("Krawtchenko2007", "histological clearance"),
+    "AK: lesions still clear at 12 months (Krawtchenko 2007)": (
+        "Krawtchenko2007",
+        "sustained clearance at 12 months",
+    ),
+    "AK: lesion response at 12 months, per lesion (2011 trial)": (
+        "CryoVsIMQ_AK2011",
+        "lesion complete response",
+    ),
+    "AK: complete clearance (Lebwohl 2004)": ("Lebwohl2004", "complete clearance"),
+    "sBCC: tumour-free at 1 year (Arits 2013)": ("Arits2013", "tumour-free at 12 months"),
+    "sBCC: tumour-free at 5 years (Jansen 2018)": ("Jansen2018", "tumour-free at 5 years"),
+    "BCC: success at 3 years (SINS, Williams 2017)": ("Williams2017", "success at 3 years"),
+    "BCC: success at 5 years (SINS, Williams 2017)": ("Williams2017", "success at 5 years"),
+    "EGW: complete clearance (Edwards 1998)": ("Edwards1998", "complete clearance"),
+}
+
+
+def comparison(*, comparison: str = next(iter(COMPARISONS))) -> dict[str, np.ndarray]:
+    """The arms of one published comparison, one slot per treatment (%, with 95% Wilson
+    intervals; NaN where the trial had no such arm, and no bar where only a percentage was
+    published)."""
+    trial, endpoint = COMPARISONS[comparison]
+    percent = np.full(len(TREATMENTS), np.nan)
+    low, high = percent.copy(), percent.copy()
+    for arm in outcomes.trial_arms():
+        if arm.trial == trial and arm.endpoint == endpoint:
+            j = TREATMENTS.index(arm.treatment)
+            percent[j] = 100 * arm.proportion
+            lo, hi = arm.wilson_interval() if arm.n else (arm.proportion, arm.proportion)
+            low[j], high[j] = 100 * lo, 100 * hi
+    return {
+        "slot": np.arange(len(TREATMENTS), dtype=float),
+        "percent": percent,
+        "low": low,
+        "high": high,
+    }
+
+
+COMPARISON = Explorer(
+    name="comparison",
+    title="Imiquimod against the alternatives, trial by trial",
+    model=comparison,
+    x="slot",
+    x_label="treatment",
+    x_ticks=TREATMENTS,
+    controls=(Control("comparison", tuple(COMPARISONS), title="Trial and endpoint"),),
+    panels=(Panel("patients (or lesions) with the outcome (%)", y_range=(0, 105)),),
+    curves=(
+        Curve(
+            "percent",
+            "reported, with 95% interval",
+            markers=True,
+            gaps=True,
+            low="low",
+            high="high",
+        ),
+    ),
+    description=(
+        "One panel: for the chosen trial and endpoint, the percentage of patients with the "
+        "outcome for each treatment in that trial, with 95% intervals."
+    ),
+)
+
+
+#: Every explorer the book shows; tests and benchmarks iterate over this.
+ALL_EXPLORERS = (
+    CREAM_TO_RECEPTOR,
+    CYTOKINE_WEEK,
+    KNOCKOUTS,
+    TUMOUR,
+    CCL2_RECRUITMENT,
+    SCHEDULE,
+    COMPARISON,
+)

@@ -18,9 +18,16 @@
         if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
-      var ys = data.traces.map(function (t) { return data.arrays[t.table[combo]]; });
+      var ys = data.traces.map(function (t) { return data.arrays[t.y[combo]]; });
       var idx = data.traces.map(function (t) { return t.index; });
       Plotly.restyle(gd, { y: ys }, idx);
+      var bars = data.traces.filter(function (t) { return t.plus; });
+      if (bars.length) {
+        Plotly.restyle(gd, {
+          "error_y.array": bars.map(function (t) { return data.arrays[t.plus[combo]]; }),
+          "error_y.arrayminus": bars.map(function (t) { return data.arrays[t.minus[combo]]; })
+        }, bars.map(function (t) { return t.index; }));
+      }
       root.dataset.combo = String(combo);
     }
 
