@@ -509,7 +509,23 @@ def schedule_explorer(
     fit = outcomes.fitted(indication)
     bands = np.array([fit.band(x) for x in exposure])
     tolerability = outcomes.fitted_tolerability()
+    observed = np.full(WEEKS_SHOWN, np.nan)
+    observed_low, observed_high = observed.copy(), observed.copy()
+    for arm in outcomes.fitted_arms(indication):
+        if arm.treatment == "imiquimod" and arm.applications_per_week == round(
+            applications_per_week
+        ):
+            low, high = arm.wilson_interval()
+            i = arm.weeks - 1
+            observed[i], observed_low[i], observed_high[i] = (
+                100 * arm.proportion,
+                100 * low,
+                100 * high,
+            )
     return {
+        "observed": observed,
+        "observed_low": observed_low,
+        "observed_high": observed_high,
         "weeks": np.arange(1, WEEKS_SHOWN + 1, dtype=float),
         "clearance": 100 * bands[:, 0],
         "clearance_low": 100 * bands[:, 1],
@@ -538,6 +554,16 @@ SCHEDULE = Explorer(
         Curve("clearance", "predicted clearance", panel=0),
         Curve("clearance_low", "95% band, low", panel=0, dash="dot", color="#8fb8c9"),
         Curve("clearance_high", "95% band, high", panel=0, dash="dot", color="#8fb8c9"),
+        Curve(
+            "observed",
+            "trial arm at this frequency (95% interval)",
+            panel=0,
+            color="#222222",
+            markers=True,
+            gaps=True,
+            low="observed_low",
+            high="observed_high",
+        ),
         Curve(
             "severe_reaction",
             "severe local reactions (assumed to rise with exposure)",
