@@ -130,9 +130,13 @@ WEEK_H = 7 * 24
 SCREENED_SIGNALLING = (*GROUPS["TLR7 signalling"], "ifn_alpha_half_life_h", "tnf_alpha_half_life_h")
 
 
+def _every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
+    """Every ``samples``-th value of each output in ``keys`` (for lighter pages)."""
+    return {k: out[k][::samples] for k in keys}
+
+
 def _hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    step = round(1.0 / (out["time_h"][1] - out["time_h"][0]))
-    return {k: out[k][::step] for k in keys}
+    return _every(out, round(1.0 / (out["time_h"][1] - out["time_h"][0])), keys)
 
 
 def cytokine_week(
@@ -318,10 +322,6 @@ def untreated_tumour(time_days: np.ndarray) -> np.ndarray:
     """Closed-form logistic growth from a burden of 1 at the registry's rate and capacity."""
     rho, cap = default("tumour_growth_rate_per_day"), default("tumour_capacity")
     return cap / (1.0 + (cap - 1.0) * np.exp(-rho * np.asarray(time_days)))
-
-
-def _every(out: dict[str, np.ndarray], hours: int, keys: tuple[str, ...]):
-    return {k: out[k][::hours] for k in keys}
 
 
 def tumour_explorer(
