@@ -25,7 +25,7 @@ from scipy.signal import lfilter
 from . import pk
 from .parameters import default, validate
 from .receptor import tlr7_engagement
-from .signalling import GENOTYPES, genotype_named, simulate_signalling
+from .signalling import genotype_named, simulate_signalling
 
 #: cytokine → (producing cells in the model, branch, citation keys for that).
 PRODUCERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -116,8 +116,7 @@ def cytokines_after_cream(
 
     ``rates`` are cytokine half-lives and signalling rates (registry names).
     """
-    if genotype not in GENOTYPES:
-        genotype_named(genotype)  # raises the clear error
+    genotype_named(genotype)  # a clear error before the PK solve, not after
     exposure = pk.topical_exposure(
         schedule,
         sachets_per_application=sachets_per_application,

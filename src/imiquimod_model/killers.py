@@ -42,22 +42,15 @@ HOURS_PER_DAY = 24.0
 
 
 @dataclass(frozen=True)
-class Condition:
-    """An experimental condition: which parts of the mechanism are present."""
+class Condition(Genotype):
+    """An experimental condition: the signalling genotype (TLR7, MyD88, IFNAR1, pDCs) and
+    the rest of the chain that may be present."""
 
-    tlr7: bool = True
-    myd88: bool = True
-    ifnar1: bool = True
     ccl2: bool = True
-    pdc: bool = True
     cd8a_cells: bool = True
     adaptive_and_nk: bool = True
     trail_and_granzyme_b: bool = True
     imiquimod: bool = True
-
-    def genotype(self) -> Genotype:
-        """The signalling genotype this condition implies."""
-        return Genotype(tlr7=self.tlr7, myd88=self.myd88, ifnar1=self.ifnar1, pdc=self.pdc)
 
 
 #: The conditions of Drobits et al. 2012 with the outcome its abstract states.
@@ -133,7 +126,7 @@ def tumour_response(
         raise ValueError("condition must be a killers.Condition; see CONDITIONS")
     t = np.asarray(time_h, dtype=float)
     e = np.asarray(engagement, dtype=float) if condition.imiquimod else np.zeros(len(t))
-    signals = simulate_signalling(t, e, condition.genotype(), **signalling_rates)
+    signals = simulate_signalling(t, e, condition, **signalling_rates)
     k_m_on = 1 / validate("mast_activation_time_h", mast_activation_time_h)
     k_m_off = rate_from_half_life(validate("mast_off_half_life_h", mast_off_half_life_h))
     gain = validate("ccl2_production_gain", ccl2_production_gain) if condition.ccl2 else 0.0
