@@ -18,16 +18,16 @@
         if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
-      var ys = data.traces.map(function (t) { return data.arrays[t.y[combo]]; });
-      var idx = data.traces.map(function (t) { return t.index; });
-      Plotly.restyle(gd, { y: ys }, idx);
-      var bars = data.traces.filter(function (t) { return t.plus; });
-      if (bars.length) {
-        Plotly.restyle(gd, {
-          "error_y.array": bars.map(function (t) { return data.arrays[t.plus[combo]]; }),
-          "error_y.arrayminus": bars.map(function (t) { return data.arrays[t.minus[combo]]; })
-        }, bars.map(function (t) { return t.index; }));
+      // one restyle, one redraw; undefined leaves a trace without interval bars alone
+      function pick(key) {
+        return data.traces.map(function (t) { return t[key] ? data.arrays[t[key][combo]] : undefined; });
       }
+      var update = { y: pick("y") };
+      if (data.traces.some(function (t) { return t.plus; })) {
+        update["error_y.array"] = pick("plus");
+        update["error_y.arrayminus"] = pick("minus");
+      }
+      Plotly.restyle(gd, update, data.traces.map(function (t) { return t.index; }));
       root.dataset.combo = String(combo);
     }
 
