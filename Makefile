@@ -26,15 +26,17 @@ serve: book
 
 # Builds the book first (the browser tests open it), then runs the whole suite.
 test: book
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/python -m pytest
 
 bench: book
 	$(BIN)/python -m benchmarks.run
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/lint-imports --no-logo --no-cache
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache

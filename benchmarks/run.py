@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imiquimod_model import explorers, figures
+from imiquimod_model.book import explorers, figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"

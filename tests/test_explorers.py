@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from imiquimod_model import explorers, figures
-from imiquimod_model.explorers import Control, Curve, Explorer, Panel
+from imiquimod_model.book import explorers, figures
+from imiquimod_model.book.explorers import Control, Curve, Explorer, Panel
 
 ALL = list(figures.ALL_EXPLORERS)
 

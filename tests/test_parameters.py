@@ -7,7 +7,16 @@ import re
 
 import pytest
 
-from imiquimod_model.parameters import GROUPS, PARAMETERS, parameter_table_markdown, validate
+from imiquimod_model.book.reporting import parameter_table_markdown
+from imiquimod_model.parameters import (
+    COLUMNS,
+    GROUPS,
+    PARAMETERS,
+    REGISTRY_FILE,
+    groups_of,
+    read_registry,
+    validate,
+)
 
 from .conftest import ROOT
 
@@ -68,6 +77,62 @@ def test_unknown_parameter_is_an_error():
 def test_every_parameter_is_in_exactly_one_appendix_group():
     names = [name for group in GROUPS.values() for name in group]
     assert sorted(names) == sorted(PARAMETERS)
+    assert all(PARAMETERS[name].group == group for group, names in GROUPS.items() for name in names)
+
+
+# --- the registry file: every row is checked, and a bad row is reported with its line
+HEADER = ",".join(COLUMNS)
+GOOD = "Dose,dose_mg,D,dose per application,5,mg,1,10,no,AldaraLabel,no,no,"
+ASSUMED = "Dose,lag_h,t,lag time,2,h,0,4,no,,yes,no,bounded by the onset of response"
+
+
+def _registry(tmp_path, *rows: str):
+    path = tmp_path / "registry.csv"
+    path.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_good_registry_file_reads_in_order_with_types(tmp_path):
+    entries = read_registry(_registry(tmp_path, GOOD, ASSUMED))
+    assert list(entries) == ["dose_mg", "lag_h"]
+    dose = entries["dose_mg"]
+    assert (dose.value, dose.low, dose.high, dose.unit) == (5.0, 1.0, 10.0, "mg")
+    assert dose.sources == ("AldaraLabel",) and not dose.assumed and not dose.integer
+    assert entries["lag_h"].assumed and entries["lag_h"].sources == ()
+    assert groups_of(entries) == {"Dose": ("dose_mg", "lag_h")}
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "complaint"),
+    [
+        (GOOD.replace(",5,mg,", ",50,mg,"), "default outside its own range"),
+        (GOOD.replace("AldaraLabel,no", ",no"), "a measured value needs a source"),
+        (ASSUMED.replace("bounded by the onset of response", ""), "an assumption needs a note"),
+        (GOOD.replace(",5,mg,", ",five,mg,"), "column value must be a number"),
+        (GOOD.replace(",1,10,", ",1,inf,"), "column high must be finite"),
+        (GOOD.replace(",no,AldaraLabel,", ",maybe,AldaraLabel,"), "whole_number must be 'yes'"),
+        (GOOD.replace(",5,mg,", ",2.5,mg,").replace(",no,Ald", ",yes,Ald"), "is not whole"),
+        (GOOD.replace("dose_mg", "dose mg"), "not a Python identifier"),
+        (GOOD.replace("Dose,", " ,", 1), "has no group"),
+        (GOOD + ",extra", "expected 13 columns"),
+        (GOOD.rsplit(",", 1)[0], "expected 13 columns"),
+        (ASSUMED.replace("lag_h", "dose_mg"), "dose_mg appears twice"),
+    ],
+)
+def test_a_bad_registry_row_is_reported_with_its_file_and_line(tmp_path, bad_row, complaint):
+    with pytest.raises(ValueError, match=r"registry\.csv line 3: .*" + re.escape(complaint)):
+        read_registry(_registry(tmp_path, GOOD, bad_row))
+
+
+def test_wrong_columns_are_reported_on_line_1(tmp_path):
+    path = tmp_path / "registry.csv"
+    path.write_text(HEADER.replace("unit", "units") + "\n" + GOOD + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"registry\.csv line 1: the columns must be"):
+        read_registry(path)
+
+
+def test_the_registry_file_is_the_one_the_package_reads():
+    assert read_registry(REGISTRY_FILE) == PARAMETERS
 
 
 def test_appendix_tables_have_one_row_per_parameter_with_citations():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pybtex.database import parse_string
 
-from imiquimod_model import sphinx_ext
+from imiquimod_model.book import sphinx_ext
 
 BIB = r"""
 @article{A, author = {Hemmi, Hiroaki and others and Akira, Shizuo}, title = {T},
@@ -39,3 +39,9 @@ def test_package_hash_tracks_the_model_source(tmp_path, monkeypatch):
     assert sphinx_ext.package_hash() == first
     (copy / "model.py").write_text("RATE = 2\n")
     assert sphinx_ext.package_hash() != first
+
+
+def test_package_hash_covers_the_science_and_the_registry_not_only_the_presentation():
+    hashed = {p.relative_to(sphinx_ext.PACKAGE).as_posix() for p in sphinx_ext.PACKAGE.rglob("*")}
+    assert {"pk.py", "outcomes.py", "data/parameters.csv", "data/trials.csv"} <= hashed
+    assert {"book/explorers.py", "book/static/imq-explorer.js"} <= hashed

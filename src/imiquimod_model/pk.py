@@ -255,6 +255,13 @@ def topical_exposure(
     return Exposure(time, amounts, applied, area, depth, volume, default("molar_mass_g_per_mol"))
 
 
+#: The label's schedule for actinic keratosis (registry defaults: 2 a week for 16 weeks).
+LABEL_AK_SCHEDULE = Schedule(
+    applications_per_week=int(default("applications_per_week")),
+    weeks=int(default("treatment_weeks")),
+)
+
+
 # --- the label's pharmacokinetic study, used to calibrate V
 LABEL_PK_STUDY = Schedule(applications_per_week=3, weeks=16)
 

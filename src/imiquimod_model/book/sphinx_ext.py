@@ -27,7 +27,7 @@ STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parent.parent  # the whole model package: science and presentation
 HASH_FILE = "imiquimod_model.sha256"
 
 

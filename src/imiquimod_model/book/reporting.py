@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..parameters import GROUPS, PARAMETERS
+
 
 def markdown_table(rows: Sequence[dict[str, str]]) -> str:
     """Rows of equal keys as a Markdown table (keys become the header)."""
@@ -64,3 +66,28 @@ def round_to(value: float, significant: int) -> float:
     0.0048
     """
     return float(f"{value:.{significant}g}")
+
+
+def parameter_table_markdown(group: str) -> str:
+    """Return one group of the registry as a MyST Markdown table with citations."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; choose from {sorted(GROUPS)}")
+    rows = [
+        "| parameter | value (allowed range) | source | measured or assumed |",
+        "|---|---|---|---|",
+    ]
+    for p in (PARAMETERS[name] for name in GROUPS[group]):
+        unit = f" {p.unit}" if p.unit else ""
+        cite = " ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
+        if p.assumed:
+            status = f"**assumed**: {p.note}"
+        elif p.fitted:
+            status = f"**fitted** to the source: {p.note}"
+        else:
+            status = f"from the source. {p.note}".rstrip(". ")
+        allowed = "fixed" if p.low == p.high else f"{p.low:g} to {p.high:g}"
+        rows.append(
+            f"| ${p.symbol}$ {p.meaning}<br>`{p.name}` | {p.value:g}{unit} ({allowed}) "
+            f"| {cite} | {status.replace('|', '/')} |"
+        )
+    return "\n".join(rows)

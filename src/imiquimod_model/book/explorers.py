@@ -5,7 +5,8 @@ and what to plot. :func:`show` renders it in the mode the environment chooses:
 
 * ``static`` (set by ``make book``): the model is run at build time over the cross product
   of the controls' grids; the page carries those runs and a small script
-  (``static/explorer.js``) swaps curves when a control moves, with no kernel and no network.
+  (``static/imq-explorer.js`` beside this module) swaps curves when a control moves, with
+  no kernel and no network.
 * ``live`` (the default, so JupyterLab and Binder get it): ipywidgets sliders re-solve the
   model and update a plotly ``FigureWidget`` in place.
 
@@ -31,7 +32,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .parameters import PARAMETERS, validate
+from ..parameters import PARAMETERS, validate
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 3
