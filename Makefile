@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The chapters that are notebooks (MyST Markdown with a jupytext header).
+CHAPTERS := $(shell grep -l '^jupytext:' book/*.md)
 
 .PHONY: book serve test bench lint clean setup
 
@@ -28,6 +30,7 @@ serve: book
 test: book
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/jupytext --to ipynb --test-strict $(CHAPTERS)
 	$(BIN)/python -m pytest
 
 bench: book

@@ -59,6 +59,17 @@ def test_environment_installs_checks_and_runs_the_chapters(tmp_path):
     viewers = json.loads(overrides.read_text())["@jupyterlab/docmanager-extension:plugin"]
     assert viewers["defaultViewers"]["markdown"] == "Jupytext Notebook"
 
+    extensions = subprocess.run(
+        [str(env_dir / "bin" / "jupyter"), "labextension", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    listing = extensions.stdout + extensions.stderr
+    assert re.search(r"jupyterlab-myst v2\.7\.0 \S*enabled\S* \S*OK", listing), listing
+    assert "not compatible" not in listing and "X" not in listing.split(), listing
+
     out = _run([python, "-c", EXECUTE, *map(str, CHAPTERS)], env=env)
     assert out.count("executed") == len(CHAPTERS)
     assert sys.executable != python
