@@ -42,4 +42,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-logo --no-cache
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache .import_linter_cache book/*.ipynb

@@ -4,7 +4,9 @@
   p95 < 50 ms), for every explorer;
 - static repaint: control change to the next painted frame in Chromium (< 50 ms);
 - `make book` from a clean copy of the tracked files (< 3 min) and cached rebuild (< 30 s);
-- bytes per page, HTML with its data, plotly.js excluded (< 3 MB).
+- bytes per page, HTML with its data, plotly.js excluded (< 3 MB);
+- JupyterLab: control change to repainted figure in a real JupyterLab (Binder-like checkout,
+  Chromium), keyboard steps on every slider of a chapter (median < 50 ms).
 
 Results are printed and written to _build/bench.json.
 """
@@ -109,6 +111,55 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
     return repaint, weights
 
 
+#: JavaScript: step a slider with the keyboard and time it to the figure's next frame.
+STEP_AND_WAIT = """([handle, plot, key]) => new Promise(resolve => {
+    const observer = new MutationObserver(() => {
+        observer.disconnect();
+        requestAnimationFrame(() => resolve(performance.now() - start));
+    });
+    observer.observe(plot, {subtree: true, childList: true, attributes: true});
+    const start = performance.now();
+    handle.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
+    setTimeout(() => resolve(-1), 5000);
+})"""
+
+
+def jupyterlab_repaints(chapter: str = "cream-to-receptor", moves: int = 20) -> dict:
+    """Control-to-frame times in a real JupyterLab: every slider of ``chapter`` stepped
+    ``moves`` times each way with the keyboard (kernel round trip, solve and plotly repaint)."""
+    from playwright.sync_api import sync_playwright
+    from tests import binder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        repo, env = binder.binder_checkout(Path(tmp))
+        with binder.jupyterlab(repo, env) as lab, sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(f"{lab}/lab/tree/book/{chapter}.ipynb?reset&token={binder.TOKEN}")
+            page.wait_for_function(binder.KERNEL_READY, timeout=90_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(binder.RUN_ALL_DONE, timeout=300_000, polling=500)
+            page.wait_for_timeout(2000)
+            samples = []
+            boxes = page.locator(".widget-vbox:has(.js-plotly-plot)")
+            for i in range(boxes.count()):
+                box = boxes.nth(i)
+                box.scroll_into_view_if_needed()
+                plot = box.locator(".js-plotly-plot").first.element_handle()
+                handles = box.locator(".noUi-handle")
+                for j in range(handles.count()):
+                    handle = handles.nth(j).element_handle()
+                    for key in ["ArrowRight"] * moves + ["ArrowLeft"] * moves:
+                        samples.append(page.evaluate(STEP_AND_WAIT, [handle, plot, key]))
+                        page.wait_for_timeout(50)  # a reader's pace: one step at a time
+            browser.close()
+    return {chapter: _summary(samples)}
+
+
 def book_build_times() -> dict[str, float]:
     """Seconds for a clean build of a fresh copy of the tracked files, then a cached one."""
     files = subprocess.run(
@@ -140,6 +191,7 @@ def main() -> None:
     results = {"live_update": live_updates()}
     results["static_repaint"], results["page_weight"] = static_repaints_and_weights()
     results["book_build"] = book_build_times()
+    results["jupyterlab_repaint"] = jupyterlab_repaints()
     out = ROOT / "_build" / "bench.json"
     out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

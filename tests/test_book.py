@@ -77,3 +77,15 @@ def test_chapter_executes_in_live_mode(chapter, monkeypatch):
     ]
     assert bool(widgets) == has_explorer
     assert os.environ["IMIQUIMOD_EXPLORER_MODE"] == "live"
+
+
+def test_the_parameters_appendix_shows_every_registry_entry(site):
+    from imiquimod_model.parameters import GROUPS, PARAMETERS
+
+    html = (site / "book" / "parameters.html").read_text()
+    for group in GROUPS:
+        assert f">{group}<" in html.replace("&amp;", "&"), group
+    for name in PARAMETERS:
+        assert (
+            f'<code class="docutils literal notranslate"><span class="pre">{name}</span>' in html
+        ), name

@@ -118,7 +118,7 @@ def test_each_live_control_redraws_what_the_model_returns(live):
             not np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True)
         )
         if not control.is_choice:
-            assert live.entries[control.parameter].value == pytest.approx(new)
+            assert float(live.entries[control.parameter].value) == pytest.approx(new)
         assert live.message.value == ""
 
 
@@ -129,7 +129,7 @@ def _numeric(live):
     return numeric
 
 
-@pytest.mark.parametrize("bad", [1e9, -3.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("bad", ["1e9", "-3", "nan", "inf", "five", ""])
 def test_invalid_entry_shows_a_message_and_keeps_the_figure(live, bad):
     control = _numeric(live)[0]
     before = _figure_y(live)
@@ -144,10 +144,10 @@ def test_invalid_entry_shows_a_message_and_keeps_the_figure(live, bad):
 
 def test_valid_entry_moves_the_slider_and_clears_the_message(live):
     control = _numeric(live)[-1]
-    live.entries[control.parameter].value = 1e9
+    live.entries[control.parameter].value = "1e9"
     assert live.message.value
     target = control.grid[1]
-    live.entries[control.parameter].value = target
+    live.entries[control.parameter].value = f"{target}"
     assert live.message.value == ""
     assert live.sliders[control.parameter].value == pytest.approx(target, rel=0.15)
     expected = live.explorer.model(**live.values())
@@ -169,3 +169,46 @@ def test_static_choice_is_a_menu(static):
     for c in explorer.controls:
         if c.is_choice:
             assert html.count("<option") >= len(c.grid)
+
+
+def test_log_sliders_stop_on_the_registry_default_and_every_grid_value():
+    for explorer in ALL:
+        for control in explorer.controls:
+            if control.log:
+                live = explorers.live_widget(explorer)
+                stops = [v for _, v in live.sliders[control.parameter].options]
+                assert control.spec.value in stops and set(control.grid) <= set(stops)
+                assert live.sliders[control.parameter].value == control.spec.value
+                assert stops == sorted(stops) and stops[0] == control.spec.low
+                assert stops[-1] == control.spec.high
+
+
+def test_a_typed_value_between_stops_runs_exactly_and_the_slider_goes_to_the_nearest():
+    explorer = next(e for e in ALL if any(c.log for c in e.controls))
+    control = next(c for c in explorer.controls if c.log)
+    live = explorers.live_widget(explorer)
+    live.entries[control.parameter].value = "4.2"
+    assert live.values()[control.parameter] == 4.2
+    assert live.sliders[control.parameter].value == 5.0  # nearer than 3 on a log scale
+    expected = explorer.model(**live.values())
+    for y, curve in zip(_figure_y(live), explorer.curves, strict=True):
+        assert np.allclose(y, expected[curve.output], rtol=1e-12, equal_nan=True)
+
+
+def test_entry_boxes_and_readouts_show_no_float_noise():
+    explorer = next(e for e in ALL if any(not c.log and not c.is_choice for c in e.controls))
+    control = next(c for c in explorer.controls if not c.log and not c.is_choice)
+    live = explorers.live_widget(explorer)
+    noisy = control.spec.low + 3 * (control.spec.high - control.spec.low) / 10 + 1e-15
+    live.sliders[control.parameter].value = noisy
+    assert live.entries[control.parameter].value == f"{explorers.clean(noisy):g}"
+    assert len(live.entries[control.parameter].value) <= 7
+    assert live.sliders[control.parameter].readout_format.endswith("f")
+
+
+def test_entry_text_and_parsing():
+    assert explorers.entry_text(29.999999999999996) == "30"
+    assert explorers.entry_text(5.011872336272722) == "5.01187"
+    assert explorers.parse_entry("tlr7_ec50_uM", " 4.5 ") == 4.5
+    with pytest.raises(ValueError, match="not a number"):
+        explorers.parse_entry("tlr7_ec50_uM", "4,5")

@@ -13,7 +13,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 def _pins(lines):
     pins = {}
     for line in lines:
-        name, _, version = line.partition("==")
+        name, _, version = line.split("#")[0].partition("==")
         assert version, f"{line!r} is not pinned with =="
         pins[name.strip().lower()] = version.strip()
     return pins
@@ -35,10 +35,9 @@ def test_every_dependency_is_pinned_exactly_once():
             assert seen.setdefault(name, version) == version, f"{name} pinned twice differently"
 
 
-def test_environment_yml_repeats_the_package_and_notebook_pins():
-    expected = _pins(PYPROJECT["dependencies"]) | _pins(
-        PYPROJECT["optional-dependencies"]["notebook"]
-    )
+def test_environment_yml_repeats_the_package_notebook_and_book_pins():
+    extras = PYPROJECT["optional-dependencies"]
+    expected = _pins(PYPROJECT["dependencies"]) | _pins(extras["notebook"]) | _pins(extras["book"])
     assert _environment_pins() == expected
 
 

@@ -369,9 +369,63 @@ def static_html(explorer: Explorer) -> str:
 
 
 # --- live face
+#: Mantissas of the log sliders' stops in each decade (plus the registry's own values).
+LOG_STOPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+
+
+def clean(value: float) -> float:
+    """A slider value without the float noise of its steps (29.999999999999996 → 30.0)."""
+    return float(f"{value:.12g}")
+
+
+def log_stops(control: Control) -> tuple[float, ...]:
+    """The values a log slider stops at: 1-1.5-2-3-5-7 in every decade of the registry's
+    range, the range's ends, the registry default and the static grid, so the slider lands
+    on every value the book names.
+
+    >>> log_stops(Control("tlr7_ec50_uM", (0.3, 5), log=True))[:6]
+    (0.1, 0.15, 0.2, 0.3, 0.5, 0.7)
+    """
+    spec = control.spec
+    stops = {spec.low, spec.high, spec.value, *control.grid}
+    for decade in range(math.floor(math.log10(spec.low)), math.ceil(math.log10(spec.high)) + 1):
+        stops.update(clean(m * 10.0**decade) for m in LOG_STOPS)
+    return tuple(sorted(v for v in stops if spec.low <= v <= spec.high))
+
+
+def readout_digits(control: Control) -> int:
+    """Decimals a linear slider's readout needs to show its step (0 for whole numbers)."""
+    spec = control.spec
+    if spec.integer:
+        return 0
+    step = control.step or (spec.high - spec.low) / 100
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def entry_text(value: float) -> str:
+    """A value as the entry box shows it: up to 6 significant figures, no float noise."""
+    return f"{clean(value):g}"
+
+
+def parse_entry(name: str, text: object) -> float:
+    """The number typed for parameter ``name``, checked against the registry."""
+    if isinstance(text, str):
+        try:
+            number: object = float(text.strip())
+        except ValueError:
+            number = text
+    else:
+        number = text
+    return validate(name, number)
+
+
 @dataclass
 class LiveExplorer:
-    """The live widgets of one explorer, kept so that tests can drive them."""
+    """The live widgets of one explorer, kept so that tests can drive them.
+
+    ``current`` holds the exact value of every control: a log slider stops at round
+    values, while its entry box takes any allowed value.
+    """
 
     explorer: Explorer
     figure: object  # plotly FigureWidget
@@ -379,17 +433,19 @@ class LiveExplorer:
     entries: dict[str, object]
     message: object
     widget: object
+    current: dict[str, object] = field(default_factory=dict)
+    moving: set[str] = field(default_factory=set)
 
-    def values(self) -> dict[str, float]:
-        """Current slider values by parameter name."""
-        return {name: s.value for name, s in self.sliders.items()}
+    def values(self) -> dict[str, object]:
+        """Current control values by parameter name."""
+        return dict(self.current)
 
     def warn(self, err: Exception) -> None:
         """Show a one-line message under the controls."""
         self.message.value = f'<span class="imq-error">⚠ {html.escape(str(err))}</span>'
 
     def redraw(self) -> None:
-        """Re-solve with the sliders' values; on bad input warn and keep the figure."""
+        """Re-solve with the current values; on bad input warn and keep the figure."""
         try:
             outputs = run(self.explorer, **self.values())
         except ValueError as err:
@@ -403,49 +459,83 @@ class LiveExplorer:
                     plus, minus = curve.interval(outputs)
                     trace.error_y.array, trace.error_y.arrayminus = plus, minus
 
+    def on_slider(self, name: str, new: object) -> None:
+        """A slider moved: take its value, show it in the entry box, redraw."""
+        if name in self.moving:  # moved by the entry box, which redraws itself
+            return
+        self.current[name] = new if isinstance(new, str) else clean(new)
+        if name in self.entries:
+            self.entries[name].value = entry_text(self.current[name])
+        self.redraw()
+
+    def on_entry(self, name: str, text: object) -> None:
+        """A value was typed: check it, move the slider to it (or the nearest stop), redraw."""
+        try:
+            value = parse_entry(name, text)
+        except ValueError as err:
+            self.warn(err)
+            return
+        self.entries[name].value = entry_text(value)
+        if self.current.get(name) == value:
+            self.message.value = ""
+            return
+        self.current[name] = value
+        slider = self.sliders[name]
+        self.moving.add(name)
+        try:
+            options = getattr(slider, "options", None)
+            if options:
+                slider.value = min((v for _, v in options), key=lambda v: abs(math.log(v / value)))
+            else:
+                slider.value = value
+        finally:
+            self.moving.discard(name)
+        self.redraw()
+
 
 def _slider(control: Control):
     import ipywidgets as widgets
 
+    layout = widgets.Layout(width="320px")
     if control.is_choice:
-        return widgets.Dropdown(
-            options=list(control.grid), value=control.grid[0], layout=widgets.Layout(width="320px")
-        )
+        return widgets.Dropdown(options=list(control.grid), value=control.grid[0], layout=layout)
     spec = control.spec
-    common = {
-        "value": spec.value,
-        "continuous_update": True,
-        "readout": True,
-        "layout": widgets.Layout(width="320px"),
-    }
+    common = {"continuous_update": True, "readout": True, "layout": layout}
     if control.log:
-        return widgets.FloatLogSlider(
-            min=math.log10(spec.low), max=math.log10(spec.high), step=0.05, base=10, **common
+        stops = log_stops(control)
+        unit = f" {spec.unit}" if spec.unit else ""
+        return widgets.SelectionSlider(
+            options=[(f"{v:g}{unit}", v) for v in stops], value=spec.value, **common
         )
     if spec.integer:
         return widgets.IntSlider(
-            min=int(spec.low), max=int(spec.high), step=1, **{**common, "value": int(spec.value)}
+            min=int(spec.low), max=int(spec.high), step=1, value=int(spec.value), **common
         )
     step = control.step or (spec.high - spec.low) / 100
-    return widgets.FloatSlider(min=spec.low, max=spec.high, step=step, **common)
+    digits = readout_digits(control)
+    return widgets.FloatSlider(
+        min=spec.low,
+        max=spec.high,
+        step=step,
+        value=spec.value,
+        readout_format=f".{digits}f",
+        **common,
+    )
 
 
 def live_widget(explorer: Explorer) -> LiveExplorer:
     """Build the live face: sliders and exact-entry boxes that re-solve the model."""
     import ipywidgets as widgets
 
-    figure = go.FigureWidget(
-        build_figure(
-            explorer, run(explorer, **{c.parameter: c.live_default for c in explorer.controls})
-        )
-    )
+    start = {c.parameter: c.live_default for c in explorer.controls}
+    figure = go.FigureWidget(build_figure(explorer, run(explorer, **start)))
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
     entries = {
-        c.parameter: widgets.FloatText(
-            value=c.spec.value,
+        c.parameter: widgets.Text(
+            value=entry_text(c.spec.value),
+            continuous_update=False,  # the value counts once typed (Enter or leaving the box)
             layout=widgets.Layout(width="90px"),
-            description="",
-            tooltip=f"type a value in {c.spec.unit}",
+            tooltip=f"type a value in {c.spec.unit}" if c.spec.unit else "type a value",
         )
         for c in explorer.controls
         if not c.is_choice
@@ -467,28 +557,11 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     box = widgets.VBox(
         [widgets.HTML(f"<b>{html.escape(explorer.title)}</b>"), *rows, message, figure]
     )
-    live = LiveExplorer(explorer, figure, sliders, entries, message, box)
-
-    def on_slider(change, name):
-        if name in entries:
-            entries[name].value = change["new"]
-        live.redraw()
-
-    def on_entry(change, name):
-        try:
-            value = validate(name, change["new"])
-        except ValueError as err:
-            live.warn(err)
-            return
-        if sliders[name].value != value:
-            sliders[name].value = value  # on_slider redraws
-        else:
-            live.message.value = ""
-
-    for name in sliders:
-        sliders[name].observe(lambda ch, n=name: on_slider(ch, n), names="value")
-    for name in entries:
-        entries[name].observe(lambda ch, n=name: on_entry(ch, n), names="value")
+    live = LiveExplorer(explorer, figure, sliders, entries, message, box, current=start)
+    for name, slider in sliders.items():
+        slider.observe(lambda ch, n=name: live.on_slider(n, ch["new"]), names="value")
+    for name, entry in entries.items():
+        entry.observe(lambda ch, n=name: live.on_entry(n, ch["new"]), names="value")
     return live
 
 

@@ -1,5 +1,5 @@
-"""Sphinx extension: serve plotly.js and the explorer script from the site itself, and
-re-execute the chapters when the model package changes.
+"""Sphinx extension: serve plotly.js and the explorer script from the site itself,
+re-execute the chapters when the model package changes, and write the reader notebooks.
 
 plotly.min.js is copied from the installed plotly into ``_static`` at build time (never
 committed, never inlined per figure, never fetched from a CDN); ``imq-explorer.js`` binds the
@@ -8,6 +8,11 @@ static explorers' sliders to their precomputed runs.
 myst-nb's execution cache is keyed on a notebook's own text, so a changed model would
 leave stale figures in the cache. The package's source is therefore hashed: when the hash
 changes, the cache is cleared and every page is read again.
+
+Once every page is read and numbered, the reader notebooks
+(:mod:`imiquimod_model.book.notebooks`) are written beside their chapters
+(``book/<page>.ipynb``, never committed), before any page is written: the launch buttons
+then open them, and the download button offers them.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import nbformat
 import plotly
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.template import FieldIsMissing, join, node, optional, sentence
+from sphinx.util import logging
+
+from . import notebooks
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -70,6 +79,100 @@ def _copy_plotly(app, exception) -> None:
         shutil.copyfile(PLOTLY_JS, target)
 
 
+# --- reader notebooks
+JUPYTEXT_HEADER = "---\njupytext:"
+FIGURE_TYPES_TEXT = {"displaymath": "(%s)"}  # equations print as (1.2); others by numfig_format
+logger = logging.getLogger(__name__)
+
+
+def _page(docname: str) -> str:
+    return docname.rpartition("/")[2]
+
+
+def book_index(app, env) -> notebooks.BookIndex:
+    """What the reader notebooks need to know about the book, from Sphinx's environment."""
+    docs = sorted(env.found_docs)
+    formats = {**app.config.numfig_format, "exercise": "Exercise %s", **FIGURE_TYPES_TEXT}
+    numbers = {}
+    for docname in docs:
+        for figtype, ids in env.toc_fignumbers.get(docname, {}).items():
+            fmt = formats.get(figtype, figtype.title() + " %s")
+            for node_id, number in ids.items():
+                label = node_id.removeprefix("equation-")
+                numbers[label] = (_page(docname), fmt % ".".join(map(str, number)))
+    glossary = Path(env.doc2path("book/glossary"))
+    terms = notebooks.glossary_entries(glossary.read_text(encoding="utf-8"))
+    bib = Path(app.srcdir) / app.config.bibtex_bibfiles[0]
+    return notebooks.BookIndex(
+        titles={_page(d): env.titles[d].astext() for d in docs},
+        chapter_numbers={
+            _page(d): ".".join(map(str, env.toc_secnumbers[d][""]))
+            for d in docs
+            if env.toc_secnumbers.get(d, {}).get("")
+        },
+        numbers=numbers,
+        terms={" ".join(t.split()).lower(): d for t, d in terms.items()},
+        references=notebooks.references_from_bib(bib),
+        notebooks=frozenset(_page(d) for d in _reader_pages(env)),
+    )
+
+
+def _reader_pages(env) -> list[str]:
+    """Docnames that get a reader notebook: the notebook chapters, glossary, bibliography."""
+    pages = []
+    for docname in sorted(env.found_docs):
+        source = Path(env.doc2path(docname))
+        if source.suffix == ".md" and source.read_text(encoding="utf-8").startswith(
+            JUPYTEXT_HEADER
+        ):
+            pages.append(docname)
+        elif _page(docname) in ("glossary", "bibliography"):
+            pages.append(docname)
+    return pages
+
+
+def reader_notebook_path(app, docname: str) -> Path:
+    """Where the reader notebook of ``docname`` is written: beside its source."""
+    return Path(app.srcdir) / f"{docname}{notebooks.SUFFIX}"
+
+
+def _write_reader_notebooks(app, env, only_missing: bool = False) -> None:
+    """Write every page's reader notebook (after the figure numbers are assigned)."""
+    if only_missing and all(reader_notebook_path(app, d).exists() for d in _reader_pages(env)):
+        return
+    index = book_index(app, env)
+    execute_dir = Path(app.outdir).parent / "jupyter_execute"
+    for docname in _reader_pages(env):
+        source = Path(env.doc2path(docname)).read_text(encoding="utf-8")
+        page = _page(docname)
+        try:
+            if page == "glossary":
+                notebook = notebooks.glossary_notebook(source, index)
+            elif page == "bibliography":
+                notebook = notebooks.bibliography_notebook(index)
+            else:
+                glue = notebooks.glue_values(execute_dir / f"{docname}.glue.json")
+                notebook = notebooks.reader_notebook(source, page, index, glue)
+        except ValueError as err:
+            logger.warning(f"reader notebook for {docname}: {err}", location=docname)
+            continue
+        nbformat.validate(notebook)
+        nbformat.write(notebook, reader_notebook_path(app, docname))
+
+
+def _offer_reader_notebooks(app, exception) -> None:
+    """The download button's .ipynb is the reader notebook (not the executed page)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    _write_reader_notebooks(app, app.env, only_missing=True)  # a build with nothing to read
+    for docname in _reader_pages(app.env):
+        notebook = reader_notebook_path(app, docname)
+        if notebook.exists():
+            target = Path(app.outdir) / "_sources" / f"{docname}{notebooks.SUFFIX}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(notebook, target)
+
+
 @node
 def _names_et_al(children, context, role, **kwargs):
     """pybtex's ``names``; from a BibTeX ``others`` on, the list becomes "et al."."""
@@ -108,6 +211,8 @@ def setup(app):
     app.connect("config-inited", _clear_stale_execution_cache, priority=900)
     app.connect("env-get-outdated", _reread_all_when_package_changed)
     app.connect("build-finished", _copy_plotly)
+    app.connect("env-check-consistency", _write_reader_notebooks)
+    app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")
     app.add_js_file("imq-explorer.js")
     app.add_css_file("imq-explorer.css")
