@@ -57,11 +57,13 @@ def environment_pins() -> list[str]:
     return re.findall(r"^\s+- (\S+==\S+)\s*$", text, re.M)
 
 
-def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str]]:
+def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str], list[str]]:
     """A copy of the repository in ``workdir/repo`` with environment.yml installed in a
-    fresh venv and postBuild run; returns the copy and the environment to run it with."""
+    fresh venv and postBuild run; returns the copy, the environment to run it with and the
+    repository's files as copied."""
     repo, env_dir = workdir / "repo", workdir / "env"
-    for name in repository_files():
+    files = repository_files()
+    for name in files:
         target = repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
@@ -79,7 +81,7 @@ def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str]]:
     }
     env.pop("IMIQUIMOD_EXPLORER_MODE", None)
     _run(["bash", "postBuild"], cwd=repo, env=env)
-    return repo, env
+    return repo, env, files
 
 
 def _free_port() -> int:

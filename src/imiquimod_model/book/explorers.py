@@ -8,7 +8,7 @@ and what to plot. :func:`show` renders it in the mode the environment chooses:
   (``static/imq-explorer.js`` beside this module) swaps curves when a control moves, with
   no kernel and no network.
 * ``live`` (the default, so JupyterLab and Binder get it): ipywidgets sliders re-solve the
-  model and update a plotly ``FigureWidget`` in place.
+  model and restyle the figure in place (:class:`~.livefigure.LiveFigure`).
 
 Examples
 --------
@@ -33,6 +33,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..parameters import PARAMETERS, validate
+from .livefigure import LiveFigure
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 3
@@ -428,7 +429,7 @@ class LiveExplorer:
     """
 
     explorer: Explorer
-    figure: object  # plotly FigureWidget
+    figure: LiveFigure
     sliders: dict[str, object]
     entries: dict[str, object]
     message: object
@@ -451,22 +452,24 @@ class LiveExplorer:
         except ValueError as err:
             self.warn(err)
             return
-        self.message.value = ""
-        with self.figure.batch_update():
-            for trace, curve in zip(self.figure.data, self.explorer.curves, strict=True):
-                trace.y = outputs[curve.output]
-                if curve.low and curve.high:
-                    plus, minus = curve.interval(outputs)
-                    trace.error_y.array, trace.error_y.arrayminus = plus, minus
+        if self.message.value:
+            self.message.value = ""
+        curves = self.explorer.curves
+        update = {"y": [outputs[c.output] for c in curves]}
+        if any(c.low and c.high for c in curves):
+            bars = [c.interval(outputs) if c.low and c.high else (None, None) for c in curves]
+            update["error_y.array"] = [plus for plus, _ in bars]
+            update["error_y.arrayminus"] = [minus for _, minus in bars]
+        self.figure.restyle(update)
 
     def on_slider(self, name: str, new: object) -> None:
         """A slider moved: take its value, show it in the entry box, redraw."""
         if name in self.moving:  # moved by the entry box, which redraws itself
             return
         self.current[name] = new if isinstance(new, str) else clean(new)
+        self.redraw()  # first, so the figure's message leaves before the entry box's
         if name in self.entries:
             self.entries[name].value = entry_text(self.current[name])
-        self.redraw()
 
     def on_entry(self, name: str, text: object) -> None:
         """A value was typed: check it, move the slider to it (or the nearest stop), redraw."""
@@ -528,7 +531,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     import ipywidgets as widgets
 
     start = {c.parameter: c.live_default for c in explorer.controls}
-    figure = go.FigureWidget(build_figure(explorer, run(explorer, **start)))
+    figure = LiveFigure(build_figure(explorer, run(explorer, **start)))
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
     entries = {
         c.parameter: widgets.Text(
