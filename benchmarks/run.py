@@ -18,7 +18,6 @@ import http.server
 import itertools
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tests import binder
 
 from imiquimod_model.book import explorers, figures
 
@@ -128,7 +128,6 @@ def jupyterlab_repaints(chapter: str = "cream-to-receptor", moves: int = 20) -> 
     """Control-to-frame times in a real JupyterLab: every slider of ``chapter`` stepped
     ``moves`` times each way with the keyboard (kernel round trip, solve and plotly repaint)."""
     from playwright.sync_api import sync_playwright
-    from tests import binder
 
     with tempfile.TemporaryDirectory() as tmp:
         repo, env, _ = binder.binder_checkout(Path(tmp))
@@ -163,14 +162,8 @@ def jupyterlab_repaints(chapter: str = "cream-to-receptor", moves: int = 20) -> 
 
 def book_build_times() -> dict[str, float]:
     """Seconds for a clean build of a fresh copy of the tracked files, then a cached one."""
-    files = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
     with tempfile.TemporaryDirectory() as tmp:
-        for name in files:
-            target = Path(tmp) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target)
+        binder.copy_repository(Path(tmp))
         cmd = [
             str(Path(sys.executable).parent / "jupyter-book"),
             "build",

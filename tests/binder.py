@@ -51,6 +51,15 @@ def repository_files() -> list[str]:
     return [f for f in out.splitlines() if (ROOT / f).is_file()]
 
 
+def copy_repository(target: Path) -> list[str]:
+    """Copy the files a fresh clone has into ``target``; return their names."""
+    files = repository_files()
+    for name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target / name)
+    return files
+
+
 def environment_pins() -> list[str]:
     """environment.yml's pinned pip packages."""
     text = (ROOT / "environment.yml").read_text()
@@ -62,11 +71,7 @@ def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str], list[str]]:
     fresh venv and postBuild run; returns the copy, the environment to run it with and the
     repository's files as copied."""
     repo, env_dir = workdir / "repo", workdir / "env"
-    files = repository_files()
-    for name in files:
-        target = repo / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+    files = copy_repository(repo)
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = str(env_dir / "bin" / "python")
     _run([python, "-m", "pip", "install", "--quiet", *environment_pins(), "-e", str(repo)])

@@ -19,12 +19,11 @@ import jupytext
 import pytest
 
 from . import binder
-from .conftest import ROOT
+from .conftest import open_offline
 from .test_book import CHAPTERS
-from .test_browser import CHROMIUM, FLAGS
+from .test_browser import SCREENSHOTS
 
 pytestmark = pytest.mark.slow
-SCREENSHOTS = ROOT / "_build" / "screenshots"
 #: What a reader must never see: a role or directive the notebook view could not resolve.
 UNRESOLVED = re.compile(
     r"\{(cite|glue|term|numref|doc|eq|ref)(:[a-z]+)?\}|Unknown Directive|Citation Not Found|"
@@ -43,16 +42,6 @@ def lab(checkout):
     repo, env, _ = checkout
     with binder.jupyterlab(repo, env) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def _fingerprints(repo, files) -> dict[str, str]:
@@ -79,25 +68,18 @@ def _is_problem(message) -> bool:
     )
 
 
-def _open(chromium, lab, path):
-    """Open ``path`` in JupyterLab with every request off the machine blocked and recorded."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 1600})
-    page = context.new_page()
-    outside, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(lab):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda m: errors.append(m.text) if _is_problem(m) else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{lab}/{path}?reset&token={binder.TOKEN}")  # a fresh workspace, as on Binder
-    page.wait_for_function(binder.KERNEL_READY, timeout=90_000)
-    return context, page, outside, errors
+def _open(browser, lab, path):
+    """Open ``path`` in a fresh JupyterLab workspace, as on Binder, with every request off
+    the machine blocked and recorded; wait for the kernel."""
+    opened = open_offline(
+        browser,
+        lab,
+        f"{lab}/{path}?reset&token={binder.TOKEN}",
+        height=1600,
+        is_problem=_is_problem,
+    )
+    opened[1].wait_for_function(binder.KERNEL_READY, timeout=90_000)
+    return opened
 
 
 def _explorer_moves_redraw(page) -> int:
@@ -129,13 +111,13 @@ def _explorer_moves_redraw(page) -> int:
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_a_chapter_reads_like_the_book_and_its_explorers_redraw(
-    site, checkout, lab, chromium, chapter
+    site, checkout, lab, browser, chapter
 ):
     repo, _, files = checkout
     before = _fingerprints(repo, files)
     path = binder.launch_path(site, chapter.stem)
     assert path == f"lab/tree/book/{chapter.stem}.ipynb"
-    context, page, outside, errors = _open(chromium, lab, path)
+    context, page, outside, errors = _open(browser, lab, path)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(binder.RUN_ALL_DONE, timeout=300_000, polling=500)
     page.wait_for_timeout(1500)
@@ -161,10 +143,10 @@ def test_a_chapter_reads_like_the_book_and_its_explorers_redraw(
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS[:1], ids=lambda p: p.stem)
-def test_opening_and_saving_a_chapter_source_changes_nothing(checkout, lab, chromium, chapter):
+def test_opening_and_saving_a_chapter_source_changes_nothing(checkout, lab, browser, chapter):
     repo, _, _ = checkout
     before = (repo / "book" / chapter.name).read_bytes()
-    context, page, outside, errors = _open(chromium, lab, f"lab/tree/book/{chapter.name}")
+    context, page, outside, errors = _open(browser, lab, f"lab/tree/book/{chapter.name}")
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-cell')")
     page.wait_for_timeout(1500)
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")

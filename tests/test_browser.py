@@ -11,20 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, open_offline
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -42,41 +32,15 @@ def server(site):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install chromium chromium-driver")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield b
-        b.close()
-
-
 def _pages(site):
     return sorted(p.relative_to(site).as_posix() for p in (site / "book").glob("*.html"))
 
 
 def _open(browser, server, path):
-    """Open a page with every request outside the local server blocked and recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 2000})
-    page = context.new_page()
-    outside, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(server):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/{path}", wait_until="load")
-    page.wait_for_timeout(300)
-    return context, page, outside, errors
+    """Open a built page with every request outside the local server blocked and recorded."""
+    opened = open_offline(browser, server, f"{server}/{path}", wait_until="load")
+    opened[1].wait_for_timeout(300)
+    return opened
 
 
 def test_every_page_is_offline_clean_and_screenshotted(site, server, browser):

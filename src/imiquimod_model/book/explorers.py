@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..parameters import PARAMETERS, validate
-from .livefigure import LiveFigure
+from .livefigure import PLOTLY_CONFIG, LiveFigure
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 3
@@ -103,7 +103,7 @@ class Control:
         if self.is_choice:
             return str(value)
         unit = f" {self.spec.unit}" if self.spec.unit else ""
-        return f"{value:g}{unit}"
+        return f"{entry_text(value)}{unit}"
 
     def check(self, value):
         """``value`` if allowed, else a ``ValueError`` saying what is allowed."""
@@ -355,7 +355,7 @@ def static_html(explorer: Explorer) -> str:
         include_mathjax=False,
         full_html=False,
         div_id=div_id,
-        config={"responsive": True, "displaylogo": False},
+        config=PLOTLY_CONFIG,
     )
     controls = "".join(
         _static_control(explorer.name, j, c, positions[j]) for j, c in enumerate(explorer.controls)
@@ -505,10 +505,10 @@ def _slider(control: Control):
     spec = control.spec
     common = {"continuous_update": True, "readout": True, "layout": layout}
     if control.log:
-        stops = log_stops(control)
-        unit = f" {spec.unit}" if spec.unit else ""
         return widgets.SelectionSlider(
-            options=[(f"{v:g}{unit}", v) for v in stops], value=spec.value, **common
+            options=[(control.format(v), v) for v in log_stops(control)],
+            value=spec.value,
+            **common,
         )
     if spec.integer:
         return widgets.IntSlider(
@@ -591,7 +591,7 @@ def show_figure(fig: go.Figure, description: str) -> None:
             include_plotlyjs=False,
             include_mathjax=False,
             full_html=False,
-            config={"responsive": True, "displaylogo": False},
+            config=PLOTLY_CONFIG,
         )
         display(HTML(f'<div role="img" aria-label="{html.escape(description)}">{body}</div>'))
     else:

@@ -22,7 +22,10 @@ import plotly
 import plotly.graph_objects as go
 import traitlets
 
+#: plotly.js as the installed plotly ships it: what the site serves and the notebooks load.
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: The plotly config of every figure the book draws, on the site and in notebooks.
+PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
 
 _ESM = r"""
 function plotlyFrom(model) {
@@ -87,23 +90,23 @@ class LiveFigure(anywidget.AnyWidget):
 
     _esm = traitlets.Unicode(_ESM).tag(sync=True)
     figure = traitlets.Dict().tag(sync=True)
-    config = traitlets.Dict({"responsive": True, "displaylogo": False}).tag(sync=True)
+    config = traitlets.Dict(PLOTLY_CONFIG).tag(sync=True)
 
     def __init__(self, fig: go.Figure) -> None:
         super().__init__(figure=json.loads(fig.to_json()))
         self._shown = go.Figure(fig)
-        self._unshown: dict[tuple[str, int], np.ndarray] = {}
-        self._curves: dict[tuple[str, int], np.ndarray] = {}
+        self._curves: dict[tuple[str, int], np.ndarray] = {}  # the latest of each curve
+        self._stale = False  # `_shown` lags `_curves`; caught up when read, off the hot path
         self.on_msg(self._answer)
 
     @property
     def shown(self) -> go.Figure:
         """The figure with its current curves."""
-        if self._unshown:
+        if self._stale:
             with self._shown.batch_update():
-                for (key, i), array in self._unshown.items():
+                for (key, i), array in self._curves.items():
                     self._shown.data[i][key] = array
-            self._unshown.clear()
+            self._stale = False
         return self._shown
 
     @property
@@ -120,9 +123,9 @@ class LiveFigure(anywidget.AnyWidget):
             for i, a in enumerate(values)
             if a is not None
         }
-        self._curves.update(parts)
         self._send_curves(parts)
-        self._unshown.update(parts)  # applied to `shown` when it is read, off the hot path
+        self._curves.update(parts)
+        self._stale = True
 
     def _send_curves(self, parts: dict[tuple[str, int], np.ndarray]) -> None:
         if parts:

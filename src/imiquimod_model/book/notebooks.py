@@ -141,6 +141,11 @@ def _cite(keys: str, mode: str, index: BookIndex, cited: list[str]) -> str:
     return "; ".join(parts) if mode == "t" else f"({'; '.join(parts)})"
 
 
+def term_anchor(term: str) -> str:
+    """The glossary notebook's target for ``term`` ("mast cell" → "term-mast-cell")."""
+    return "term-" + re.sub(r"\W+", "-", " ".join(term.split()).lower()).strip("-")
+
+
 def _term(content: str, index: BookIndex) -> str:
     match = EXPLICIT.match(content)
     text, term = (match["text"], match["target"]) if match else (content, content)
@@ -149,8 +154,7 @@ def _term(content: str, index: BookIndex) -> str:
     if definition is None:
         raise ValueError(f"glossary term {term!r} is not in the glossary")
     title = _plain(definition).replace('"', "'")
-    anchor = "term-" + re.sub(r"\W+", "-", term.strip().lower()).strip("-")
-    return f'[{text}](glossary{SUFFIX}#{anchor} "{title}")'
+    return f'[{text}](glossary{SUFFIX}#{term_anchor(term)} "{title}")'
 
 
 def _number(label: str, here: str, index: BookIndex) -> str:
@@ -395,9 +399,8 @@ def glossary_notebook(source: str, index: BookIndex) -> nbformat.NotebookNode:
     cited: list[str] = []
     lines = ["# Glossary", ""]
     for term, definition in glossary_entries(source).items():
-        anchor = "term-" + re.sub(r"\W+", "-", term.lower()).strip("-")
         text = resolve_markdown(definition, "glossary", index, {}, cited)
-        lines += [f"({anchor})=", f"### {term}", "", text, ""]
+        lines += [f"({term_anchor(term)})=", f"### {term}", "", text, ""]
     cells = [_markdown_cell("\n".join(lines))]
     if cited:
         cells.append(_markdown_cell(references_markdown(cited, index)))

@@ -22,7 +22,6 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import plotly
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
@@ -31,9 +30,9 @@ from pybtex.style.template import FieldIsMissing, join, node, optional, sentence
 from sphinx.util import logging
 
 from . import notebooks
+from .livefigure import PLOTLY_JS
 
 STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 PACKAGE = Path(__file__).parent.parent  # the whole model package: science and presentation
@@ -89,8 +88,9 @@ def _page(docname: str) -> str:
     return docname.rpartition("/")[2]
 
 
-def book_index(app, env) -> notebooks.BookIndex:
-    """What the reader notebooks need to know about the book, from Sphinx's environment."""
+def book_index(app, env, reader_pages: list[str]) -> notebooks.BookIndex:
+    """What the reader notebooks need to know about the book, from Sphinx's environment
+    (``reader_pages``: the docnames that get a reader notebook)."""
     docs = sorted(env.found_docs)
     formats = {**app.config.numfig_format, "exercise": "Exercise %s", **FIGURE_TYPES_TEXT}
     numbers = {}
@@ -113,7 +113,7 @@ def book_index(app, env) -> notebooks.BookIndex:
         numbers=numbers,
         terms={" ".join(t.split()).lower(): d for t, d in terms.items()},
         references=notebooks.references_from_bib(bib),
-        notebooks=frozenset(_page(d) for d in _reader_pages(env)),
+        notebooks=frozenset(_page(d) for d in reader_pages),
     )
 
 
@@ -138,11 +138,12 @@ def reader_notebook_path(app, docname: str) -> Path:
 
 def _write_reader_notebooks(app, env, only_missing: bool = False) -> None:
     """Write every page's reader notebook (after the figure numbers are assigned)."""
-    if only_missing and all(reader_notebook_path(app, d).exists() for d in _reader_pages(env)):
+    pages = _reader_pages(env)
+    if only_missing and all(reader_notebook_path(app, d).exists() for d in pages):
         return
-    index = book_index(app, env)
+    index = book_index(app, env, pages)
     execute_dir = Path(app.outdir).parent / "jupyter_execute"
-    for docname in _reader_pages(env):
+    for docname in pages:
         source = Path(env.doc2path(docname)).read_text(encoding="utf-8")
         page = _page(docname)
         try:
