@@ -1,4 +1,4 @@
-# The only entry points: book, serve, test, bench, lint, clean.
+# The only entry points: book, serve, lab, test, bench, lint, clean.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ PORT ?= 8000
 # The chapters that are notebooks (MyST Markdown with a jupytext header).
 CHAPTERS := $(shell grep -l '^jupytext:' book/*.md)
 
-.PHONY: book serve test bench lint clean setup
+.PHONY: book serve lab test bench lint clean setup
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+$(VENV)/.notebook: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[book,test,notebook]"
+	touch $@
+
 # Build the site into _build/html, with warnings as errors; explorers are static.
 book: $(STAMP)
 	IMIQUIMOD_EXPLORER_MODE=static $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
@@ -25,6 +29,11 @@ book: $(STAMP)
 serve: book
 	@echo "Serving _build/html on http://localhost:$(PORT)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# The reader notebooks in JupyterLab, set up as on Binder (lab_settings.py).
+lab: book $(VENV)/.notebook
+	$(BIN)/python -m imiquimod_model.book.lab_settings
+	$(BIN)/jupyter lab
 
 # Builds the book first (the browser tests open it), then runs the whole suite.
 test: book

@@ -6,7 +6,7 @@
 - `make book` from a clean copy of the tracked files (< 3 min) and cached rebuild (< 30 s);
 - bytes per page, HTML with its data, plotly.js excluded (< 3 MB);
 - JupyterLab: control change to repainted figure in a real JupyterLab (Binder-like checkout,
-  Chromium), keyboard steps on every slider of a chapter (median < 50 ms).
+  Chromium), keyboard steps on every slider of every chapter with explorers (median < 50 ms).
 
 Results are printed and written to _build/bench.json.
 """
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -76,11 +77,11 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     repaint, weights = {}, {}
-    measure = """async (el, v) => {
-        const t0 = performance.now();
+    move = """async (el, v) => {
+        const root = el.closest('.imq-explorer');
+        const repainted = imqRepainted(document.getElementById(root.dataset.figure));
         el.value = v; el.dispatchEvent(new Event('input'));
-        await new Promise(r => requestAnimationFrame(() => r()));
-        return performance.now() - t0; }"""
+        return await repainted; }"""
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -89,6 +90,7 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
         )
         for html in sorted((SITE / "book").glob("*.html")):
             page = browser.new_page()
+            page.add_init_script(REPAINT_PROBE)
             sizes = {}
             page.on("response", lambda r, s=sizes: s.__setitem__(r.url, len(r.body())))
             page.goto(f"{base}/book/{html.name}", wait_until="load")
@@ -102,33 +104,105 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
             for el in page.query_selector_all(".imq-explorer [data-control]"):
                 top = el.evaluate("e => e.type === 'range' ? Number(e.max) : e.options.length - 1")
                 for pos in list(range(top + 1)) * 3:
-                    samples.append(el.evaluate(measure, str(pos)))
+                    if el.evaluate("e => e.value") != str(pos):  # always a real change
+                        samples.append(el.evaluate(move, str(pos)))
             if samples:
-                repaint[html.name] = _summary(samples)
+                repaint[html.name] = _measured(samples)
             page.close()
         browser.close()
     httpd.shutdown()
     return repaint, weights
 
 
-#: JavaScript: step a slider with the keyboard and time it to the figure's next frame.
-STEP_AND_WAIT = """([handle, plot, key]) => new Promise(resolve => {
+#: JavaScript (an init script) defining ``imqRepainted(plot)``: a promise of the time from
+#: now until the frame that shows ``plot``'s next change starts its style, layout and paint
+#: (-1 after 5 s). A change made by an animation-frame callback (plotly redraws from one)
+#: is shown by that same frame; any other waits for the next frame's callbacks. A frame's
+#: callbacks are told apart by a flag that the first of them raises and a resize
+#: observation, delivered in the same frame after layout, lowers.
+REPAINT_PROBE = """(() => {
+  const raf = window.requestAnimationFrame.bind(window);
+  const marker = document.createElement('div');
+  marker.style.cssText = 'position:fixed;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
+  const frameDone = new ResizeObserver(() => {
+    window.__imqInFrame = false;
+    frameDone.unobserve(marker);
+  });
+  window.requestAnimationFrame = (callback) => raf((time) => {
+    if (!window.__imqInFrame) {
+      window.__imqInFrame = true;
+      if (!marker.isConnected) document.documentElement.appendChild(marker);
+      frameDone.observe(marker);  // a new observation reports in this frame's rendering
+    }
+    callback(time);
+  });
+  window.imqRepainted = (plot) => new Promise((resolve) => {
+    const start = performance.now();
     const observer = new MutationObserver(() => {
-        observer.disconnect();
-        requestAnimationFrame(() => resolve(performance.now() - start));
+      observer.disconnect();
+      if (window.__imqInFrame) resolve(performance.now() - start);
+      else raf(() => resolve(performance.now() - start));
     });
     observer.observe(plot, {subtree: true, childList: true, attributes: true});
-    const start = performance.now();
+    setTimeout(() => { observer.disconnect(); resolve(-1); }, 5000);
+  });
+})()"""
+#: JavaScript: step a slider with the keyboard; the time until the figure is repainted.
+STEP_AND_WAIT = """([handle, plot, key]) => {
+    const repainted = imqRepainted(plot);
     handle.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
-    setTimeout(() => resolve(-1), 5000);
-})"""
+    return repainted;
+}"""
 
 
-def jupyterlab_repaints(chapter: str = "cream-to-receptor", moves: int = 20) -> dict:
-    """Control-to-frame times in a real JupyterLab: every slider of ``chapter`` stepped
-    ``moves`` times each way with the keyboard (kernel round trip, solve and plotly repaint)."""
+def _measured(samples_ms: list[float]) -> dict[str, float]:
+    """:func:`_summary` of the samples that repainted, and how many did not within 5 s."""
+    moved = [ms for ms in samples_ms if ms >= 0]
+    return {**_summary(moved), "no_repaint_within_5_s": len(samples_ms) - len(moved)}
+
+
+def chapters_with_explorers() -> list[str]:
+    """The chapters that show an explorer, by page name."""
+    return sorted(p.stem for p in (ROOT / "book").glob("*.md") if "show(figures." in p.read_text())
+
+
+def _step_every_slider(page, moves: int) -> list[float]:
+    """Step each slider of the open notebook ``moves`` times each way with the keyboard;
+    the control-to-repaint time of every step (ms; -1 where nothing was redrawn)."""
+    samples = []
+    boxes = page.locator(".widget-vbox:has(.js-plotly-plot)")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        box.scroll_into_view_if_needed()
+        plot = box.locator(".js-plotly-plot").first.element_handle()
+        handles = box.locator(".noUi-handle")
+        for j in range(handles.count()):
+            handle = handles.nth(j).element_handle()
+            at_top = handle.evaluate("h => h.ariaValueNow === h.ariaValueMax")
+            keys = ["ArrowLeft", "ArrowRight"] if at_top else ["ArrowRight", "ArrowLeft"]
+            for key in keys * moves:  # always a real change
+                samples.append(page.evaluate(STEP_AND_WAIT, [handle, plot, key]))
+                page.wait_for_timeout(50)  # a reader's pace: one step at a time
+    return samples
+
+
+def _shut_down_kernels(lab: str) -> None:
+    """End every kernel session of the JupyterLab at ``lab``, so chapters run one at a time."""
+    token = f"token={binder.TOKEN}"
+    with urllib.request.urlopen(f"{lab}/api/sessions?{token}") as response:
+        sessions = json.load(response)
+    for session in sessions:
+        url = f"{lab}/api/sessions/{session['id']}?{token}"
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE")).close()
+
+
+def jupyterlab_repaints(moves: int = 10) -> dict:
+    """Control-to-repaint times in a real JupyterLab (Binder-like checkout, Chromium): in
+    every chapter with explorers, after Run All, every slider stepped ``moves`` times each
+    way with the keyboard (kernel round trip, model solve and plotly redraw)."""
     from playwright.sync_api import sync_playwright
 
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         repo, env, _ = binder.binder_checkout(Path(tmp))
         with binder.jupyterlab(repo, env) as lab, sync_playwright() as p:
@@ -137,27 +211,19 @@ def jupyterlab_repaints(chapter: str = "cream-to-receptor", moves: int = 20) -> 
                 headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.goto(f"{lab}/lab/tree/book/{chapter}.ipynb?reset&token={binder.TOKEN}")
-            page.wait_for_function(binder.KERNEL_READY, timeout=90_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.wait_for_function(binder.RUN_ALL_DONE, timeout=300_000, polling=500)
-            page.wait_for_timeout(2000)
-            samples = []
-            boxes = page.locator(".widget-vbox:has(.js-plotly-plot)")
-            for i in range(boxes.count()):
-                box = boxes.nth(i)
-                box.scroll_into_view_if_needed()
-                plot = box.locator(".js-plotly-plot").first.element_handle()
-                handles = box.locator(".noUi-handle")
-                for j in range(handles.count()):
-                    handle = handles.nth(j).element_handle()
-                    for key in ["ArrowRight", "ArrowLeft"] * moves:  # always a real change
-                        samples.append(page.evaluate(STEP_AND_WAIT, [handle, plot, key]))
-                        page.wait_for_timeout(50)  # a reader's pace: one step at a time
+            for chapter in chapters_with_explorers():
+                page = browser.new_page(viewport={"width": 1280, "height": 1600})
+                page.add_init_script(REPAINT_PROBE)
+                page.goto(f"{lab}/lab/tree/book/{chapter}.ipynb?reset&token={binder.TOKEN}")
+                page.wait_for_function(binder.KERNEL_READY, timeout=90_000)
+                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                page.wait_for_function(binder.RUN_ALL_DONE, timeout=300_000, polling=500)
+                page.wait_for_timeout(2000)
+                results[chapter] = _measured(_step_every_slider(page, moves))
+                page.close()
+                _shut_down_kernels(lab)
             browser.close()
-    moved = [ms for ms in samples if ms >= 0]  # -1: no redraw within 5 s (counted)
-    return {chapter: {**_summary(moved), "no_redraw_within_5_s": len(samples) - len(moved)}}
+    return results
 
 
 def book_build_times() -> dict[str, float]:

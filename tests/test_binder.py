@@ -61,6 +61,40 @@ def test_the_environment_installs_and_postbuild_writes_the_reader_notebooks(chec
     assert "not compatible" not in text and " X" not in text, text
 
 
+def test_the_server_sends_kernel_messages_without_nagles_delay(checkout):
+    """postBuild's server configuration names the connection class that sets TCP_NODELAY,
+    and the class imports and subclasses jupyter_server's own in the Binder environment."""
+    repo, env, _ = checkout
+    shown = subprocess.run(
+        ["jupyter", "server", "--show-config"], capture_output=True, text=True, env=env, cwd=repo
+    )
+    assert re.search(
+        r"kernel_websocket_connection_class = '[\w.]+\.PromptKernelConnection'", shown.stdout
+    ), shown.stdout + shown.stderr
+    subprocess.run(["python", "-c", NODELAY_CHECK], env=env, check=True)
+
+
+#: Python for the Binder environment: connecting sets TCP_NODELAY on the websocket first,
+#: then connects as jupyter_server does.
+NODELAY_CHECK = """
+from unittest import mock
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+from imiquimod_model.book.kernel_socket import PromptKernelConnection
+calls = []
+class Handler:
+    def set_nodelay(self, value):
+        calls.append(("nodelay", value))
+connection = PromptKernelConnection.__new__(PromptKernelConnection)
+connection._trait_values["websocket_handler"] = Handler()
+def connect(self):
+    calls.append(("connect", None))
+    return "connected"
+with mock.patch.object(ZMQChannelsWebsocketConnection, "connect", connect):
+    assert connection.connect() == "connected"
+assert calls == [("nodelay", True), ("connect", None)], calls
+"""
+
+
 def _is_problem(message) -> bool:
     """An error, or a warning that an extension was built for another JupyterLab."""
     return message.type == "error" or (

@@ -6,12 +6,17 @@ import json
 import re
 
 import numpy as np
+import plotly.io as pio
 import pytest
 
 from imiquimod_model.book import explorers, figures
 from imiquimod_model.book.explorers import Control, Curve, Explorer, Panel
 
 ALL = list(figures.ALL_EXPLORERS)
+
+
+def _figure(explorer: Explorer):
+    return explorers.build_figure(explorer, explorers.run(explorer, **explorer.defaults()))
 
 
 def _data(html: str) -> dict:
@@ -69,7 +74,7 @@ def test_slider_labels_carry_units(static):
 def test_more_than_three_controls_is_refused():
     c = Control("tlr7_ec50_uM", (1.0, 5.0))
     with pytest.raises(ValueError, match="1 to 3 controls"):
-        Explorer("x", "x", lambda **k: {}, "t", "t", (c, c, c, c), (Panel("y"),), ())
+        Explorer("x", "x", lambda **k: {}, "t", "t", (c, c, c, c), (Panel("y", (0, 1)),), ())
 
 
 def test_control_grid_outside_the_registry_range_is_refused():
@@ -80,7 +85,32 @@ def test_control_grid_outside_the_registry_range_is_refused():
 def test_curve_in_a_missing_panel_is_refused():
     c = Control("tlr7_ec50_uM", (1.0, 5.0))
     with pytest.raises(ValueError, match="panel"):
-        Explorer("x", "x", lambda **k: {}, "t", "t", (c,), (Panel("y"),), (Curve("y", "y", 1),))
+        Explorer(
+            "x", "x", lambda **k: {}, "t", "t", (c,), (Panel("y", (0, 1)),), (Curve("y", "y", 1),)
+        )
+
+
+@pytest.mark.parametrize("y_range", [(1, 1), (2, 1), (0, float("nan")), (0, float("inf"))])
+def test_a_panel_needs_a_finite_increasing_y_range(y_range):
+    with pytest.raises(ValueError, match="y_range"):
+        Panel("y", y_range)
+
+
+def test_every_explorer_axis_is_fixed_so_redraws_change_curves_only():
+    """imq-redraw.js redraws the curves alone; that is right only if no axis autoranges."""
+    for explorer in figures.ALL_EXPLORERS:
+        fig = _figure(explorer)
+        y_axes = [fig.layout[k] for k in fig.layout if k.startswith("yaxis")]
+        assert len(y_axes) == len(explorer.panels)
+        assert all(axis.range is not None for axis in y_axes), explorer.name
+
+
+def test_the_template_keeps_plotlys_simple_white_look_for_scatter_traces():
+    white = pio.templates["simple_white"]
+    assert explorers.TEMPLATE.layout == white.layout
+    assert explorers.TEMPLATE.data.scatter == white.data.scatter
+    used = {t.type for e in figures.ALL_EXPLORERS for t in _figure(e).data}
+    assert used == {"scatter"}
 
 
 def test_mode_comes_from_the_environment():

@@ -25,7 +25,7 @@ def _arrays(buffers):
 def test_restyle_sends_each_curve_once_as_float64_and_updates_what_is_shown(figure):
     figure.restyle({"y": [np.array([1.0, 2, 3]), None, np.array([4.0, np.nan, 6])]})
     ((content, buffers),) = figure.sent
-    assert content == {"kind": "restyle", "traces": [0, 1, 2], "parts": [["y", 0], ["y", 2]]}
+    assert content == {"kind": "restyle", "parts": [["y", 0], ["y", 2]]}
     sent = _arrays(buffers)
     assert np.array_equal(sent[0], [1, 2, 3])
     assert np.array_equal(sent[1], [4, np.nan, 6], equal_nan=True)

@@ -109,6 +109,17 @@ def _chain(t, dose, ka, ks, ke):
     return skin, blood
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 15, 16, 17, 1345])
+def test_trajectory_rows_are_powers_of_the_step_matrix(n):
+    """Row k is S^k·x, whatever the block size (√n) and the remainder of the last block."""
+    step = np.array([[0.9, 0.0, 0.0], [0.08, 0.97, 0.0], [0.02, 0.03, 1.0]])
+    x = np.array([1.0, 0.5, 0.0])
+    rows = pk._trajectory(step, x, n)
+    assert rows.shape == (n, 3)
+    for k in {0, 1, n // 2, n - 1} & set(range(n)):
+        assert np.allclose(rows[k], np.linalg.matrix_power(step, k) @ x, rtol=1e-12, atol=1e-15)
+
+
 def test_single_application_matches_the_bateman_closed_form():
     s = pk.Schedule(applications_per_week=1, weeks=1, contact_hours=24)
     kw = {"fraction_absorbed_percent": 0.9, "skin_release_half_life_h": 6.0}

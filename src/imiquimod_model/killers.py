@@ -144,24 +144,24 @@ def tumour_response(
     recruitable = 1.0 if (condition.pdc and condition.cd8a_cells) else 0.0
     blockade = 1.0 if condition.trail_and_granzyme_b else residual
     lymphocytes = 1.0 if condition.adaptive_and_nk else 0.0
-    n = len(t)
     names = ("mast_cells", "ccl2", "recruited_pdc", "killer_fraction", "tbnk_response", "tumour")
-    out = {name: np.zeros(n) for name in names}
     m = c = p = a = y = 0.0
     tumour = 1.0
-    out["tumour"][0] = tumour
-    drive = signals["signal"] * signals["ifnar_signal"]  # TLR7/MyD88 and IFNAR together
-    for k in range(n - 1):
-        dt = t[k + 1] - t[k]
+    rows = [(m, c, p, a, y, tumour)]  # the states above, at each time
+    # the loop works on Python floats and lists: numpy scalars cost ten times as much
+    drive = (signals["signal"] * signals["ifnar_signal"]).tolist()  # TLR7/MyD88 and IFNAR
+    ifnar = signals["ifnar_signal"].tolist()
+    for dt, driven, ifnar_now in zip(np.diff(t).tolist(), drive[:-1], ifnar[:-1], strict=True):
         kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes
         tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
-        m = relax(m, k_m_on * drive[k], k_m_off, dt)
+        m = relax(m, k_m_on * driven, k_m_off, dt)
         c = toward(c, gain * m, k_c, dt)
         p = toward(p, recruitable * c / (1.0 + c), k_p, dt)
-        a = relax(a, k_a_on * drive[k], k_a_off, dt)
-        y = toward(y, signals["ifnar_signal"][k], k_y, dt)
-        for name, value in zip(names, (m, c, p, a, y, tumour), strict=True):
-            out[name][k + 1] = value
+        a = relax(a, k_a_on * driven, k_a_off, dt)
+        y = toward(y, ifnar_now, k_y, dt)
+        rows.append((m, c, p, a, y, tumour))
+    states = np.array(rows)
+    out = {name: states[:, j] for j, name in enumerate(names)}
     out["ifn_alpha"] = signals["ifn_alpha"]
     return out
 

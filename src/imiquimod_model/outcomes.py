@@ -242,7 +242,8 @@ class Fit:
     def band(self, exposure: float) -> tuple[float, float, float]:
         """Predicted clearance (0–1) at ``exposure`` with its 95% bootstrap interval."""
         point = float(clearance_probability(exposure, self.background, self.potency))
-        draws = [float(clearance_probability(exposure, b, k)) for b, k in self.replicates]
+        backgrounds, potencies = np.array(self.replicates).T
+        draws = clearance_probability(exposure, backgrounds, potencies)
         low, high = np.percentile(draws, [2.5, 97.5])
         return point, float(min(low, point)), float(max(high, point))
 

@@ -147,6 +147,26 @@ def _rate_matrix(k_abs: float, k_skin: float, k_el: float, cream_on: bool) -> np
     return k
 
 
+def _trajectory(step: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
+    """Rows x, S·x, S²·x, ... (``n`` rows) for the one-step matrix S = ``step``.
+
+    Computed in blocks of about √n rows: the first block step by step, each later one from
+    the block before in one product with S^m, so that the work in Python grows as √n.
+    """
+    m = max(1, math.isqrt(n))
+    block = np.empty((m, len(x)))
+    block[0] = x
+    for k in range(1, m):
+        block[k] = step @ block[k - 1]
+    jump_t = np.linalg.matrix_power(step, m).T
+    out = np.empty((n, len(x)))
+    for start in range(0, n, m):
+        rows = min(m, n - start)
+        out[start : start + rows] = block[:rows]
+        block = block @ jump_t
+    return out
+
+
 def _single_application(
     n_steps: int, dt_h: float, contact_h: float, k_abs: float, k_skin: float, k_el: float
 ) -> np.ndarray:
@@ -154,22 +174,17 @@ def _single_application(
     on = _rate_matrix(k_abs, k_skin, k_el, cream_on=True)
     off = _rate_matrix(k_abs, k_skin, k_el, cream_on=False)
     out = np.empty((n_steps, len(_STATES)))
-    x = np.zeros(len(_STATES))
-    x[CREAM] = 1.0
-    step_on = expm(on * dt_h)
+    start = np.zeros(len(_STATES))
+    start[CREAM] = 1.0
     n_on = min(n_steps, math.ceil(contact_h / dt_h - 1e-9))
-    for k in range(n_on):  # grid points strictly inside the contact period
-        out[k] = x
-        x = step_on @ x
+    # grid points strictly inside the contact period
+    out[:n_on] = _trajectory(expm(on * dt_h), start, n_on)
     if n_on < n_steps:
-        x = expm(on * contact_h) @ out[0]
+        x = expm(on * contact_h) @ start
         x[WASHED_OFF] += x[CREAM]  # wash-off at the end of contact
         x[CREAM] = 0.0
         x = expm(off * (n_on * dt_h - contact_h)) @ x
-        step_off = expm(off * dt_h)
-        for k in range(n_on, n_steps):
-            out[k] = x
-            x = step_off @ x
+        out[n_on:] = _trajectory(expm(off * dt_h), x, n_steps - n_on)
     return out
 
 

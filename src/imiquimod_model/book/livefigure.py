@@ -1,10 +1,10 @@
-"""The live explorers' figure: a plotly chart that redraws with one ``Plotly.restyle``.
+"""The live explorers' figure: a plotly chart whose curves are redrawn in place.
 
 plotly's own ``FigureWidget`` re-renders the figure and sends the whole of it back to the
 kernel on every change, which in JupyterLab on this book's machines took 60–80 ms on top
 of the kernel round trip. :class:`LiveFigure` sends only the new curves, as binary arrays,
-and the browser restyles them in place: the same single ``Plotly.restyle`` that the static
-site's explorers make.
+and the browser redraws them in place with ``imq-redraw.js``, the same script that redraws
+the static site's explorers.
 
 plotly.js itself comes from the installed ``plotly`` package, the same file the static
 site serves: the first figure on a page asks the kernel for it once, over the widget's own
@@ -26,8 +26,12 @@ import traitlets
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: The plotly config of every figure the book draws, on the site and in notebooks.
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
+#: The site's scripts; ``imq-redraw.js`` redraws the curves on the site and here alike.
+STATIC = Path(__file__).parent / "static"
 
-_ESM = r"""
+_ESM = (
+    (STATIC / "imq-redraw.js").read_text()
+    + r"""
 function plotlyFrom(model) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__imqPlotly) {
@@ -49,8 +53,10 @@ function plotlyFrom(model) {
   return window.__imqPlotly;
 }
 
+// A binary buffer as a plain array of numbers: plotly walks every index of a typed array
+// when it merges an animation frame (a tenth of a redraw), but not of a plain one.
 function floats(view) {
-  return new Float64Array(view.buffer, view.byteOffset, view.byteLength / 8);
+  return Array.from(new Float64Array(view.buffer, view.byteOffset, view.byteLength / 8));
 }
 
 async function render({ model, el }) {
@@ -61,13 +67,16 @@ async function render({ model, el }) {
   await Plotly.newPlot(div, figure.data, figure.layout, model.get("config"));
   const onMessage = (msg, buffers) => {
     if (msg.kind !== "restyle") return;
-    // one restyle, one redraw; undefined leaves a trace's property alone
-    const update = {};
+    // "error_y.array" on trace 2 -> updates[k] = {error_y: {array: ...}} where traces[k] = 2
+    const traces = [...new Set(msg.parts.map(([, trace]) => trace))];
+    const updates = traces.map(() => ({}));
     msg.parts.forEach(([key, trace], b) => {
-      if (!update[key]) update[key] = msg.traces.map(() => undefined);
-      update[key][msg.traces.indexOf(trace)] = floats(buffers[b]);
+      const path = key.split(".");
+      let target = updates[traces.indexOf(trace)];
+      path.slice(0, -1).forEach((name) => { target = target[name] = target[name] || {}; });
+      target[path[path.length - 1]] = floats(buffers[b]);
     });
-    Plotly.restyle(div, update, msg.traces);
+    imqRedraw(Plotly, div, traces, updates);
   };
   model.on("msg:custom", onMessage);
   model.send({ kind: "need curves" });  // a view opened after changes catches up
@@ -79,6 +88,7 @@ async function render({ model, el }) {
 
 export default { render };
 """
+)
 
 
 class LiveFigure(anywidget.AnyWidget):
@@ -129,11 +139,7 @@ class LiveFigure(anywidget.AnyWidget):
 
     def _send_curves(self, parts: dict[tuple[str, int], np.ndarray]) -> None:
         if parts:
-            message = {
-                "kind": "restyle",
-                "traces": list(range(len(self._shown.data))),
-                "parts": [list(p) for p in parts],
-            }
+            message = {"kind": "restyle", "parts": [list(p) for p in parts]}
             self.send(message, buffers=[memoryview(a) for a in parts.values()])
 
     def _answer(self, _widget, content, _buffers) -> None:

@@ -3,7 +3,7 @@ re-execute the chapters when the model package changes, and write the reader not
 
 plotly.min.js is copied from the installed plotly into ``_static`` at build time (never
 committed, never inlined per figure, never fetched from a CDN); ``imq-explorer.js`` binds the
-static explorers' sliders to their precomputed runs.
+static explorers' sliders to their precomputed runs, which ``imq-redraw.js`` draws.
 
 myst-nb's execution cache is keyed on a notebook's own text, so a changed model would
 leave stale figures in the cache. The package's source is therefore hashed: when the hash
@@ -30,10 +30,7 @@ from pybtex.style.template import FieldIsMissing, join, node, optional, sentence
 from sphinx.util import logging
 
 from . import notebooks
-from .livefigure import PLOTLY_JS
-
-STATIC = Path(__file__).parent / "static"
-
+from .livefigure import PLOTLY_JS, STATIC
 
 PACKAGE = Path(__file__).parent.parent  # the whole model package: science and presentation
 HASH_FILE = "imiquimod_model.sha256"
@@ -215,6 +212,7 @@ def setup(app):
     app.connect("env-check-consistency", _write_reader_notebooks)
     app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")
+    app.add_js_file("imq-redraw.js")
     app.add_js_file("imq-explorer.js")
     app.add_css_file("imq-explorer.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
