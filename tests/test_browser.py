@@ -69,6 +69,23 @@ def _bars(page, figure_id):
     )
 
 
+#: JavaScript: set a static control and wait two frames (a redraw may wait for the next).
+MOVE_AND_WAIT_TWO_FRAMES = """async (el, v) => {
+    el.value = v; el.dispatchEvent(new Event('input'));
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}"""
+
+
+def _drawn_bars(page, figure_id) -> int:
+    """How many interval bars the figure shows: drawn, with a visible stroke."""
+    return page.evaluate(
+        """id => [...document.getElementById(id).querySelectorAll('path.yerror')].filter(
+              p => p.getAttribute('d') && parseFloat(getComputedStyle(p).strokeWidth) > 0
+              && getComputedStyle(p).stroke !== 'none').length""",
+        figure_id,
+    )
+
+
 def test_every_static_control_redraws_the_precomputed_curves(site, server, browser):
     explorers_seen = 0
     for path in _pages(site):
@@ -86,10 +103,7 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
             for j, control in enumerate(inputs):
                 positions = list(start)
                 for pos in range(len(data["controls"][j]["values"])):
-                    control.evaluate(
-                        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
-                        str(pos),
-                    )
+                    control.evaluate(MOVE_AND_WAIT_TWO_FRAMES, str(pos))
                     positions[j] = pos
                     combo = sum(p * s for p, s in zip(positions, data["strides"], strict=True))
                     expected = [data["arrays"][t["y"][combo]] for t in data["traces"]]
@@ -102,6 +116,17 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                                 data["arrays"][t["plus"][combo]],
                                 data["arrays"][t["minus"][combo]],
                             ]
+                    with_bars = [t for t in data["traces"] if "plus" in t]
+                    expected_bars = sum(
+                        plus is not None and y is not None
+                        for t in with_bars
+                        for plus, y in zip(
+                            data["arrays"][t["plus"][combo]],
+                            data["arrays"][t["y"][combo]],
+                            strict=True,
+                        )
+                    )
+                    assert _drawn_bars(page, figure_id) == expected_bars, (path, j, pos)
                     label = data["controls"][j]["labels"][pos]
                     assert (
                         root.query_selector(
@@ -110,10 +135,7 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                         == label
                     )
                 # back to where it started, so the next control moves alone
-                control.evaluate(
-                    "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
-                    str(start[j]),
-                )
+                control.evaluate(MOVE_AND_WAIT_TWO_FRAMES, str(start[j]))
         context.close()
         assert outside == [] and errors == [], (path, outside, errors)
     assert explorers_seen >= 1
