@@ -67,16 +67,14 @@ async function render({ model, el }) {
   await Plotly.newPlot(div, figure.data, figure.layout, model.get("config"));
   const onMessage = (msg, buffers) => {
     if (msg.kind !== "restyle") return;
-    // "error_y.array" on trace 2 -> updates[k] = {error_y: {array: ...}} where traces[k] = 2
+    // one value per changed trace; undefined leaves a trace's property alone
     const traces = [...new Set(msg.parts.map(([, trace]) => trace))];
-    const updates = traces.map(() => ({}));
+    const update = {};
     msg.parts.forEach(([key, trace], b) => {
-      const path = key.split(".");
-      let target = updates[traces.indexOf(trace)];
-      path.slice(0, -1).forEach((name) => { target = target[name] = target[name] || {}; });
-      target[path[path.length - 1]] = floats(buffers[b]);
+      if (!update[key]) update[key] = traces.map(() => undefined);
+      update[key][traces.indexOf(trace)] = floats(buffers[b]);
     });
-    imqRedraw(Plotly, div, traces, updates);
+    imqRedraw(Plotly, div, update, traces);
   };
   model.on("msg:custom", onMessage);
   model.send({ kind: "need curves" });  // a view opened after changes catches up

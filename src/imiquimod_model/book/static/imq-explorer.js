@@ -18,15 +18,16 @@
         if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
-      // the chosen run's curves (and interval bars, where a trace has them)
-      var updates = data.traces.map(function (t) {
-        var update = { y: data.arrays[t.y[combo]] };
-        if (t.plus) {
-          update.error_y = { array: data.arrays[t.plus[combo]], arrayminus: data.arrays[t.minus[combo]] };
-        }
-        return update;
-      });
-      imqRedraw(Plotly, gd, data.traces.map(function (t) { return t.index; }), updates);
+      // the chosen run's curves; undefined leaves a trace without interval bars alone
+      function pick(key) {
+        return data.traces.map(function (t) { return t[key] ? data.arrays[t[key][combo]] : undefined; });
+      }
+      var update = { y: pick("y") };
+      if (data.traces.some(function (t) { return t.plus; })) {
+        update["error_y.array"] = pick("plus");
+        update["error_y.arrayminus"] = pick("minus");
+      }
+      imqRedraw(Plotly, gd, update, data.traces.map(function (t) { return t.index; }));
       root.dataset.combo = String(combo);
     }
 

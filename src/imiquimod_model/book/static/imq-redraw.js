@@ -7,39 +7,25 @@
 // Interval bars are the exception: an animation frame leaves a bar that appears unstyled
 // (invisible), so a figure whose update carries them is redrawn in full.
 //
-// traces: the trace indices to change; updates[k]: the new properties of trace traces[k],
-// as nested objects, e.g. {y: [...], error_y: {array: [...], arrayminus: [...]}}.
-function imqRedraw(Plotly, gd, traces, updates) {
-  if (updates.some(function (update) { return update.error_y; })) {
-    return Plotly.restyle(gd, imqRestyleUpdate(updates), traces);
+// update: as Plotly.restyle takes it, {"y": [...], "error_y.array": [...]}, one value for
+// each of `traces` (trace indices); undefined leaves that trace's property alone.
+function imqRedraw(Plotly, gd, update, traces) {
+  if (update["error_y.array"]) {
+    return Plotly.restyle(gd, update, traces);
   }
+  var frame = traces.map(function (_, k) {
+    var trace = {};
+    Object.keys(update).forEach(function (key) {
+      if (update[key][k] !== undefined) { trace[key] = update[key][k]; }
+    });
+    return trace;
+  });
   return Plotly.animate(
     gd,
-    { data: updates, traces: traces },
+    { data: frame, traces: traces },
     { mode: "immediate", transition: { duration: 0 }, frame: { duration: 0, redraw: false } }
   ).catch(function (err) {
     // plotly rejects a queued frame, without a reason, when a newer redraw replaces it
     if (err) { throw err; }
   });
-}
-
-// Per-trace nested updates as Plotly.restyle takes them: one array per dotted property,
-// with undefined for a trace that does not change it.
-function imqRestyleUpdate(updates) {
-  var update = {};
-  function set(key, k, value) {
-    if (!update[key]) { update[key] = updates.map(function () { return undefined; }); }
-    update[key][k] = value;
-  }
-  updates.forEach(function (properties, k) {
-    Object.keys(properties).forEach(function (key) {
-      var value = properties[key];
-      if (value && typeof value === "object" && !Array.isArray(value)) {
-        Object.keys(value).forEach(function (sub) { set(key + "." + sub, k, value[sub]); });
-      } else {
-        set(key, k, value);
-      }
-    });
-  });
-  return update;
 }
