@@ -61,14 +61,6 @@ def _curves(page, figure_id):
     )
 
 
-def _bars(page, figure_id):
-    return page.evaluate(
-        """id => document.getElementById(id)._fullData.map(t => t.error_y && t.error_y.visible
-              ? [Array.from(t.error_y.array), Array.from(t.error_y.arrayminus)] : null)""",
-        figure_id,
-    )
-
-
 #: JavaScript: set a static control and wait two frames (a redraw may wait for the next).
 MOVE_AND_WAIT_TWO_FRAMES = """async (el, v) => {
     el.value = v; el.dispatchEvent(new Event('input'));
@@ -76,18 +68,28 @@ MOVE_AND_WAIT_TWO_FRAMES = """async (el, v) => {
 }"""
 
 
-def _drawn_bars(page, figure_id) -> int:
-    """How many interval bars the figure shows: drawn, with a visible stroke."""
+def _drawn_pieces(page, figure_id) -> list[int]:
+    """For each trace, how many separate line pieces it draws with a visible stroke."""
     return page.evaluate(
-        """id => [...document.getElementById(id).querySelectorAll('path.yerror')].filter(
-              p => p.getAttribute('d') && parseFloat(getComputedStyle(p).strokeWidth) > 0
-              && getComputedStyle(p).stroke !== 'none').length""",
+        """id => {
+            const gd = document.getElementById(id), counts = gd._fullData.map(() => 0);
+            gd.querySelectorAll('g.trace.scatter').forEach(g => {
+                const i = g.__data__[0].trace.index;
+                g.querySelectorAll('path.js-line').forEach(p => {
+                    const style = getComputedStyle(p);
+                    if (parseFloat(style.strokeWidth) > 0 && style.stroke !== 'none') {
+                        counts[i] += (p.getAttribute('d') || '').split('M').length - 1;
+                    }
+                });
+            });
+            return counts;
+        }""",
         figure_id,
     )
 
 
 def test_every_static_control_redraws_the_precomputed_curves(site, server, browser):
-    explorers_seen = 0
+    explorers_seen = bars_seen = 0
     for path in _pages(site):
         if 'class="imq-explorer"' not in (site / path).read_text():
             continue
@@ -109,24 +111,15 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                     expected = [data["arrays"][t["y"][combo]] for t in data["traces"]]
                     shown = _curves(page, figure_id)
                     assert shown == expected, (path, j, pos)
-                    bars = _bars(page, figure_id)
-                    for t in data["traces"]:
-                        if "plus" in t:
-                            assert bars[t["index"]] == [
-                                data["arrays"][t["plus"][combo]],
-                                data["arrays"][t["minus"][combo]],
-                            ]
-                    with_bars = [t for t in data["traces"] if "plus" in t]
-                    expected_bars = sum(
-                        plus is not None and y is not None
-                        for t in with_bars
-                        for plus, y in zip(
-                            data["arrays"][t["plus"][combo]],
-                            data["arrays"][t["y"][combo]],
-                            strict=True,
-                        )
-                    )
-                    assert _drawn_bars(page, figure_id) == expected_bars, (path, j, pos)
+                    # every interval bar with both ends is drawn, as a piece of its own
+                    for t, drawn in zip(
+                        data["traces"], _drawn_pieces(page, figure_id), strict=True
+                    ):
+                        if t.get("bars"):
+                            y = data["arrays"][t["y"][combo]]
+                            ends = zip(y[0::3], y[1::3], strict=True)
+                            assert drawn == sum(a is not None and b is not None for a, b in ends)
+                            bars_seen += 1
                     label = data["controls"][j]["labels"][pos]
                     assert (
                         root.query_selector(
@@ -138,4 +131,4 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
                 control.evaluate(MOVE_AND_WAIT_TWO_FRAMES, str(start[j]))
         context.close()
         assert outside == [] and errors == [], (path, outside, errors)
-    assert explorers_seen >= 1
+    assert explorers_seen >= 1 and bars_seen >= 1

@@ -44,13 +44,29 @@ def test_static_data_are_the_model_runs_for_every_combination(static):
         }
         model = explorer.model(**values)
         index = sum(i * s for i, s in zip(combo, data["strides"], strict=True))
-        for trace, curve in zip(data["traces"], explorer.curves, strict=True):
-            stored = np.array(data["arrays"][trace["y"][index]], dtype=float)
-            assert np.allclose(stored, model[curve.output], rtol=6e-4, atol=1e-300, equal_nan=True)
-            if curve.low and curve.high:
-                plus, _ = curve.interval(model)
-                stored_plus = np.array(data["arrays"][trace["plus"][index]], dtype=float)
-                assert np.allclose(stored_plus, plus, rtol=6e-4, atol=1e-9, equal_nan=True)
+        for stored, trace in zip(data["traces"], explorer.traces(), strict=True):
+            y = np.array(data["arrays"][stored["y"][index]], dtype=float)
+            assert np.allclose(y, trace.y(model), rtol=6e-4, atol=1e-300, equal_nan=True)
+
+
+def test_interval_bars_are_one_line_of_low_high_gap_per_point():
+    bars = explorers.segments(np.array([1.0, np.nan, 3.0]), np.array([2.0, np.nan, 5.0]))
+    assert np.array_equal(
+        bars, [1, 2, np.nan, np.nan, np.nan, np.nan, 3, 5, np.nan], equal_nan=True
+    )
+
+
+def test_bars_are_drawn_under_their_points_at_the_points_x():
+    explorer = next(e for e in ALL if any(c.has_bars for c in e.curves))
+    fig = _figure(explorer)
+    names = [(t.name, t.mode) for t in fig.data]
+    curves = [c for c in explorer.curves if c.has_bars]
+    for curve in curves:
+        bar = names.index((curve.name, "lines"))
+        points = names.index((curve.name, "markers" if curve.markers else "lines"), bar + 1)
+        assert bar < points and fig.data[bar].showlegend is False
+        x = np.asarray(fig.data[points].x, dtype=float)
+        assert np.array_equal(fig.data[bar].x[0::3], x) and np.array_equal(fig.data[bar].x[1::3], x)
 
 
 def test_static_html_is_offline_and_does_not_inline_plotly(static):
@@ -142,8 +158,8 @@ def test_each_live_control_redraws_what_the_model_returns(live):
         live.sliders[control.parameter].value = new
         expected = live.explorer.model(**live.values())
         after = _figure_y(live)
-        for y, curve in zip(after, live.explorer.curves, strict=True):
-            assert np.allclose(y, expected[curve.output], rtol=1e-12, equal_nan=True)
+        for y, trace in zip(after, live.explorer.traces(), strict=True):
+            assert np.allclose(y, trace.y(expected), rtol=1e-12, equal_nan=True)
         assert any(
             not np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True)
         )
@@ -181,8 +197,8 @@ def test_valid_entry_moves_the_slider_and_clears_the_message(live):
     assert live.message.value == ""
     assert live.sliders[control.parameter].value == pytest.approx(target, rel=0.15)
     expected = live.explorer.model(**live.values())
-    for y, curve in zip(_figure_y(live), live.explorer.curves, strict=True):
-        assert np.allclose(y, expected[curve.output], rtol=1e-12, equal_nan=True)
+    for y, trace in zip(_figure_y(live), live.explorer.traces(), strict=True):
+        assert np.allclose(y, trace.y(expected), rtol=1e-12, equal_nan=True)
 
 
 def test_choice_controls_list_their_options_and_reject_others():

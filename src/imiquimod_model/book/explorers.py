@@ -158,10 +158,38 @@ class Curve:
     low: str | None = None
     high: str | None = None
 
-    def interval(self, outputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Bar lengths above and below the points (NaN where there is no point)."""
-        y = np.asarray(outputs[self.output], dtype=float)
-        return np.asarray(outputs[self.high]) - y, y - np.asarray(outputs[self.low])
+    @property
+    def has_bars(self) -> bool:
+        """Whether the curve is drawn with interval bars."""
+        return bool(self.low and self.high)
+
+
+def segments(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Vertical bars from ``low`` to ``high`` as one line: low, high, gap for each point.
+
+    Interval bars are drawn as a line trace, not as plotly's ``error_y``, so that a redraw
+    changes nothing but each trace's ``y`` (see ``imq-redraw.js``).
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return np.column_stack([low, high, np.full(low.shape, np.nan)]).ravel()
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One plotly trace of an explorer: a curve's points, or its interval bars."""
+
+    curve: Curve
+    bars: bool = False
+
+    def y(self, outputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The trace's y values for one model run (NaN for a gap)."""
+        if self.bars:
+            return segments(outputs[self.curve.low], outputs[self.curve.high])
+        return np.asarray(outputs[self.curve.output], dtype=float)
+
+    def x(self, x: np.ndarray) -> np.ndarray:
+        """The trace's x values, given the explorer's x."""
+        return segments(x, x) if self.bars else np.asarray(x)
 
 
 @dataclass(frozen=True)
@@ -190,6 +218,11 @@ class Explorer:
     def defaults(self) -> dict[str, float]:
         """Control values the figure opens with."""
         return {c.parameter: c.grid[c.initial_index] for c in self.controls}
+
+    def traces(self) -> tuple[Trace, ...]:
+        """The figure's traces in drawing order: interval bars first, points over them."""
+        bars = tuple(Trace(c, bars=True) for c in self.curves if c.has_bars)
+        return bars + tuple(Trace(c) for c in self.curves)
 
 
 def explorer_mode(environ: Mapping[str, str] | None = None) -> str:
@@ -221,28 +254,29 @@ def build_figure(explorer: Explorer, outputs: Mapping[str, np.ndarray]) -> go.Fi
     """The plotly figure for one set of model outputs (shared by both faces)."""
     rows = len(explorer.panels)
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    for i, curve in enumerate(explorer.curves):
-        colour = curve.color or PALETTE[i % len(PALETTE)]
-        extra = {}
-        if curve.low and curve.high:
-            plus, minus = curve.interval(outputs)
-            extra["error_y"] = {
-                "type": "data",
-                "symmetric": False,
-                "array": plus,
-                "arrayminus": minus,
-                "color": colour,
+    colours = {c: c.color or PALETTE[i % len(PALETTE)] for i, c in enumerate(explorer.curves)}
+    for trace in explorer.traces():
+        curve, colour = trace.curve, colours[trace.curve]
+        if trace.bars:
+            style = {
+                "mode": "lines",
+                "line": {"color": colour, "width": 1.5},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        else:
+            style = {
+                "mode": "markers" if curve.markers else "lines",
+                "line": {"dash": curve.dash, "color": colour},
+                "marker": {"color": colour, "size": 10},
             }
         fig.add_trace(
             go.Scatter(
-                x=np.asarray(outputs[explorer.x]),
-                y=np.asarray(outputs[curve.output], dtype=float),
+                x=trace.x(outputs[explorer.x]),
+                y=trace.y(outputs),
                 name=curve.name,
-                mode="markers" if curve.markers else "lines",
-                line={"dash": curve.dash, "color": colour},
-                marker={"color": colour, "size": 10},
                 legendgroup=str(curve.panel),
-                **extra,
+                **style,
             ),
             row=curve.panel + 1,
             col=1,
@@ -287,8 +321,9 @@ def _rounded(array: np.ndarray) -> list[float]:
 def precompute(explorer: Explorer) -> dict[str, object]:
     """Run the model over the controls' grid; return the page's data (JSON-ready).
 
-    Identical arrays are stored once: ``traces[i]["y"][combo]`` indexes ``arrays`` (and
-    ``"plus"``/``"minus"`` do the same for interval bars). A combination's index is
+    Identical arrays are stored once: ``traces[i]["y"][combo]`` indexes ``arrays`` for
+    the figure's i-th trace (:meth:`Explorer.traces`; ``"bars"`` marks interval bars). A
+    combination's index is
     ``sum(position_j * strides[j])``.
     """
     grids = [c.grid for c in explorer.controls]
@@ -296,10 +331,8 @@ def precompute(explorer: Explorer) -> dict[str, object]:
     strides = [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
     arrays: list[list[float | None]] = []
     seen: dict[tuple, int] = {}
-    traces = [
-        {"index": i, "y": [], **({"plus": [], "minus": []} if c.low and c.high else {})}
-        for i, c in enumerate(explorer.curves)
-    ]
+    drawn = explorer.traces()
+    traces: list[dict] = [{"y": [], **({"bars": True} if t.bars else {})} for t in drawn]
 
     def store(values) -> int:
         key = tuple(_rounded(values))
@@ -317,12 +350,8 @@ def precompute(explorer: Explorer) -> dict[str, object]:
             x_values = x
         elif x != x_values:
             raise ValueError(f"explorer {explorer.name}: x must not depend on the controls")
-        for trace, curve in zip(traces, explorer.curves, strict=True):
-            trace["y"].append(store(outputs[curve.output]))
-            if "plus" in trace:
-                plus, minus = curve.interval(outputs)
-                trace["plus"].append(store(plus))
-                trace["minus"].append(store(minus))
+        for stored, trace in zip(traces, drawn, strict=True):
+            stored["y"].append(store(trace.y(outputs)))
     return {
         "name": explorer.name,
         "controls": [
@@ -471,13 +500,7 @@ class LiveExplorer:
             return
         if self.message.value:
             self.message.value = ""
-        curves = self.explorer.curves
-        update = {"y": [outputs[c.output] for c in curves]}
-        if any(c.low and c.high for c in curves):
-            bars = [c.interval(outputs) if c.low and c.high else (None, None) for c in curves]
-            update["error_y.array"] = [plus for plus, _ in bars]
-            update["error_y.arrayminus"] = [minus for _, minus in bars]
-        self.figure.restyle(update)
+        self.figure.restyle({"y": [t.y(outputs) for t in self.explorer.traces()]})
 
     def on_slider(self, name: str, new: object) -> None:
         """A slider moved: take its value, show it in the entry box, redraw."""

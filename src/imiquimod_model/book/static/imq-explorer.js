@@ -18,16 +18,8 @@
         if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
-      // the chosen run's curves; undefined leaves a trace without interval bars alone
-      function pick(key) {
-        return data.traces.map(function (t) { return t[key] ? data.arrays[t[key][combo]] : undefined; });
-      }
-      var update = { y: pick("y") };
-      if (data.traces.some(function (t) { return t.plus; })) {
-        update["error_y.array"] = pick("plus");
-        update["error_y.arrayminus"] = pick("minus");
-      }
-      imqRedraw(Plotly, gd, update, data.traces.map(function (t) { return t.index; }));
+      var update = { y: data.traces.map(function (t) { return data.arrays[t.y[combo]]; }) };
+      imqRedraw(Plotly, gd, update, data.traces.map(function (_, i) { return i; }));
       root.dataset.combo = String(combo);
     }
 

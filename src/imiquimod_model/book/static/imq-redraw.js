@@ -4,15 +4,12 @@
 // The explorers' axes are fixed (explorers.Panel), so only the traces change. One plotly
 // animation frame of zero length, without a full redraw, replaces them: Plotly.restyle
 // would also recompute and redraw axes, legend and subplots, about three times the work.
-// Interval bars are the exception: an animation frame leaves a bar that appears unstyled
-// (invisible), so a figure whose update carries them is redrawn in full.
+// Interval bars are line traces of their own (explorers.segments), not plotly's error bars,
+// which an animation frame would leave unstyled and so invisible.
 //
-// update: as Plotly.restyle takes it, {"y": [...], "error_y.array": [...]}, one value for
-// each of `traces` (trace indices); undefined leaves that trace's property alone.
+// update: as Plotly.restyle takes it, {"y": [...]}, one value for each of `traces` (trace
+// indices); undefined leaves that trace's property alone.
 function imqRedraw(Plotly, gd, update, traces) {
-  if (update["error_y.array"]) {
-    return Plotly.restyle(gd, update, traces);
-  }
   var frame = traces.map(function (_, k) {
     var trace = {};
     Object.keys(update).forEach(function (key) {
