@@ -107,24 +107,20 @@ def cytokines_after_cream(
     *,
     duration_h: float,
     genotype: str = "wild type",
-    sachets_per_application: float = default("sachets_per_application"),
     tlr7_ec50_uM: float = default("tlr7_ec50_uM"),
     time_step_h: float = 0.25,
     **rates: float,
 ) -> dict[str, np.ndarray]:
-    """The whole chain, cream → skin → TLR7 → branches → cytokines, over ``duration_h`` h.
+    """The whole chain, cream → free drug in skin → TLR7 → branches → cytokines, over
+    ``duration_h`` h. The cream, its strength and the area come with ``schedule``.
 
     ``rates`` are cytokine half-lives and signalling rates (registry names).
     """
     genotype_named(genotype)  # a clear error before the PK solve, not after
-    exposure = pk.topical_exposure(
-        schedule,
-        sachets_per_application=sachets_per_application,
-        duration_h=duration_h,
-        time_step_h=time_step_h,
-    )
-    engagement = tlr7_engagement(exposure.skin_concentration_uM, tlr7_ec50_uM)
+    exposure = pk.topical_exposure(schedule, duration_h=duration_h, time_step_h=time_step_h)
+    engagement = tlr7_engagement(exposure.free_concentration_uM, tlr7_ec50_uM)
     out = cytokine_response(exposure.time_h, engagement, genotype, **rates)
     out["time_h"] = exposure.time_h
+    out["free_uM"] = exposure.free_concentration_uM
     out["engagement"] = engagement
     return out

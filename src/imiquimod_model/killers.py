@@ -183,7 +183,6 @@ def tumour_course(
     condition: str = "wild type",
     *,
     applications_per_week: float = TREATMENT.applications_per_week,
-    sachets_per_application: float = default("sachets_per_application"),
     time_step_h: float = 1.0,
     **rates: float,
 ) -> dict[str, np.ndarray]:
@@ -191,12 +190,9 @@ def tumour_course(
     chosen = condition_named(condition)
     schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=4)
     exposure = pk.topical_exposure(
-        schedule,
-        sachets_per_application=sachets_per_application,
-        duration_h=DAYS_FOLLOWED * HOURS_PER_DAY,
-        time_step_h=time_step_h,
+        schedule, duration_h=DAYS_FOLLOWED * HOURS_PER_DAY, time_step_h=time_step_h
     )
-    engagement = tlr7_engagement(exposure.skin_concentration_uM)
+    engagement = tlr7_engagement(exposure.free_concentration_uM)
     out = tumour_response(exposure.time_h, engagement, chosen, **rates)
     out["time_days"] = exposure.time_h / HOURS_PER_DAY
     return out

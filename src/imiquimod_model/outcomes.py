@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -118,7 +118,11 @@ def trial_arms() -> tuple[TrialArm, ...]:
 
 
 # --- exposure: the MyD88 signal while cream is on the skin
-PK_ASSUMPTIONS = ("fraction_absorbed_percent", "skin_layer_depth_um", "skin_release_half_life_h")
+PK_ASSUMPTIONS = (
+    "stratum_corneum_flux_ug_per_cm2_h",
+    "unbound_fraction_in_skin",
+    "stratum_corneum_half_life_h",
+)
 SIGNAL_ASSUMPTIONS = ("tolerance_onset_time_h", "tolerance_recovery_half_life_h")
 #: the assumed numbers the exposure measure depends on (see the chapter's sensitivity figure)
 EXPOSURE_ASSUMPTIONS = (*PK_ASSUMPTIONS, "tlr7_ec50_uM", *SIGNAL_ASSUMPTIONS)
@@ -132,13 +136,12 @@ def _signal_under_cream(
     if unknown:
         raise ValueError(f"not an exposure assumption: {sorted(unknown)}")
     exposure = pk.topical_exposure(
-        schedule,
-        cream_strength_percent=cream_percent,
+        replace(schedule, cream_percent=cream_percent),
         time_step_h=1.0,
         **{k: v for k, v in assumptions.items() if k in PK_ASSUMPTIONS},
     )
     engagement = tlr7_engagement(
-        exposure.skin_concentration_uM,
+        exposure.free_concentration_uM,
         assumptions.get("tlr7_ec50_uM", default("tlr7_ec50_uM")),
     )
     signal = simulate_signalling(
@@ -331,10 +334,6 @@ KNOWN_MISFITS: dict[tuple[str, str, int], str] = {
     ("Geisse2002", "imiquimod", 14): (
         "10 of 10 cleared; a one-hit link approaches but never reaches 100%, so its band "
         "stops just short; the observed interval (72-100%) overlaps the band"
-    ),
-    ("Lebwohl2004", "imiquimod", 2): (
-        "fitted jointly with Korman 2005, whose 3-a-week arm is only 3 points higher; the "
-        "assumed 1:1 allocation makes both intervals narrower than the published data allow"
     ),
     ("Lebwohl2004", "vehicle", 2): (
         "one background for two trials whose vehicle arms differ (3.2% and 7.2%)"

@@ -1,25 +1,34 @@
-"""Topical pharmacokinetics: from cream on the skin to local and serum concentrations.
+"""Topical pharmacokinetics: from a layer of cream to free drug in the skin and to serum.
 
-The model is linear and has four places the drug can be (amounts in mg):
+The cream is a finite reservoir on the treated area. While it is on, imiquimod crosses into
+the stratum corneum with a flux proportional to its concentration in the cream, which is
+the cream's strength at first and falls as the layer is depleted (Fick's first law for a
+finite dose):
 
-* ``cream`` on the skin surface, absorbed with rate constant ``k_abs`` while the cream is
-  on and washed off at the end of each contact period;
-* ``skin``, the treated skin layer (area × depth), which releases drug into the blood
-  with rate constant ``k_skin``;
-* ``blood``, a single systemic compartment of volume ``V``, eliminated with ``k_el``;
-* ``eliminated`` and ``washed_off``, the two exits.
+    J(t) = J_ref · (s / 5%) · A_cream(t) / A_cream(0)        [µg/cm²/h]
 
-A seventh number, ``absorbed``, counts everything that has ever crossed into the skin, so
-that mass balance (applied = absorbed + washed off + still on the skin) can be checked.
-Because the model is linear, the response to a schedule is the sum of single-application
-responses, each computed exactly with the matrix exponential.
+so the flux per cm² grows with strength, the amount entering the skin grows with the
+treated area, and more cream on the same area adds almost nothing (the layer is far from
+depleted in 8 h). The stratum corneum is a reservoir: it passes drug on to the viable skin
+slowly and loses some by desquamation. From the viable skin (epidermis and upper dermis)
+drug is cleared into the blood. The receptors see the **free** drug in the viable skin:
+the total concentration times the unbound fraction, never above imiquimod's aqueous
+solubility (the rest is bound or undissolved).
+
+Places the drug can be (amounts in mg over the whole treated area): ``cream``,
+``stratum_corneum``, ``viable_skin``, ``blood``, and the exits ``eliminated``,
+``washed_off`` and ``desquamated``. ``absorbed`` counts everything that ever entered the
+skin. The transfer equations are linear, so the response to a schedule is the sum of
+single-application responses, each computed exactly with the matrix exponential; the cap at
+solubility acts on the free concentration only (clearance is taken as linear in the total,
+which is exact while the cap does not bind).
 
 Examples
 --------
 >>> label_ak = Schedule(applications_per_week=2, weeks=16)
 >>> label_ak.application_times_h()[:4]
 array([  0.,  72., 168., 240.])
->>> round(applied_dose_mg(sachets_per_application=1, cream_strength_percent=5), 3)
+>>> label_ak.dose_mg  # one 250 mg sachet of 5% cream
 12.5
 """
 
@@ -37,17 +46,31 @@ from .kinetics import rate_from_half_life
 from .parameters import default, validate
 
 HOURS_PER_WEEK = 168.0
-_STATES = ("cream", "skin", "blood", "eliminated", "washed_off", "absorbed")
-CREAM, SKIN, BLOOD, ELIMINATED, WASHED_OFF, ABSORBED = range(len(_STATES))
+REFERENCE_STRENGTH_PERCENT = 5.0  # the strength at which the registry's flux is stated
+PLACES = (
+    "cream",
+    "stratum_corneum",
+    "viable_skin",
+    "blood",
+    "eliminated",
+    "washed_off",
+    "desquamated",
+    "absorbed",
+)
+CREAM, SC, VIABLE, BLOOD, ELIMINATED, WASHED_OFF, DESQUAMATED, ABSORBED = range(len(PLACES))
+#: The places that hold drug at any time (``absorbed`` is a running count, not a place).
+HOLDING = PLACES[:ABSORBED]
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A course of cream: ``weeks`` of treatment then ``rest_weeks`` without, ``cycles`` times.
+    """A course of cream: what is applied, where, how often and for how long.
 
-    Applications fall on whole days when there are at most 7 a week (2/week: days 0
-    and 3; 3/week: days 0, 2, 4; daily: every day) and are evenly spaced in hours when
-    there are more (14/week: every 12 h). Each stays on for ``contact_hours``.
+    ``weeks`` of treatment then ``rest_weeks`` without, ``cycles`` times. Applications
+    fall on whole days when there are at most 7 a week (2/week: days 0 and 3; 3/week:
+    days 0, 2, 4; daily: every day) and are evenly spaced in hours when there are more
+    (14/week: every 12 h). Each puts ``cream_mg`` of cream of strength ``cream_percent``
+    (% w/w) on ``area_cm2`` of skin for ``contact_hours``.
 
     Examples
     --------
@@ -64,6 +87,9 @@ class Schedule:
     rest_weeks: int = 0
     cycles: int = 1
     contact_hours: float = default("contact_time_h")
+    cream_percent: float = default("cream_strength_percent")
+    cream_mg: float = default("cream_mg_per_application")
+    area_cm2: float = default("treated_area_cm2")
 
     def __post_init__(self) -> None:
         validate("applications_per_week", self.applications_per_week)
@@ -71,12 +97,20 @@ class Schedule:
         validate("rest_weeks", self.rest_weeks)
         validate("cycles", self.cycles)
         validate("contact_time_h", self.contact_hours)
+        validate("cream_strength_percent", self.cream_percent)
+        validate("cream_mg_per_application", self.cream_mg)
+        validate("treated_area_cm2", self.area_cm2)
         gap = self.shortest_gap_h
         if self.contact_hours > gap:
             raise ValueError(
                 f"contact_hours = {self.contact_hours:g} h is longer than the {gap:g} h "
                 f"between applications at {self.applications_per_week} applications/week"
             )
+
+    @property
+    def dose_mg(self) -> float:
+        """Imiquimod applied at each application, mg."""
+        return self.cream_mg * self.cream_percent / 100.0
 
     def _week_offsets_h(self) -> np.ndarray:
         n = int(self.applications_per_week)
@@ -109,41 +143,37 @@ class Schedule:
         return (cycle_starts[:, None] + one_cycle[None, :]).ravel()
 
 
-def applied_dose_mg(
-    sachets_per_application: float = default("sachets_per_application"),
-    cream_strength_percent: float = default("cream_strength_percent"),
-    cream_per_sachet_mg: float = default("cream_per_sachet_mg"),
-) -> float:
-    """Imiquimod applied at one application, mg."""
-    sachets = validate("sachets_per_application", sachets_per_application)
-    strength = validate("cream_strength_percent", cream_strength_percent)
-    cream = validate("cream_per_sachet_mg", cream_per_sachet_mg)
-    return sachets * cream * strength / 100.0
+def uptake_rate_per_h(schedule: Schedule, flux_ug_per_cm2_h: float) -> float:
+    """First-order rate constant of drug leaving the cream layer into the skin, 1/h.
 
-
-def absorption_rate_per_h(
-    fraction_absorbed_percent: float = default("fraction_absorbed_percent"),
-) -> float:
-    """First-order rate constant of uptake from cream into skin, 1/h.
-
-    Defined so that ``fraction_absorbed_percent`` of the cream is taken up during the
-    label's reference contact time (the registry's ``contact_time_h``).
+    ``flux_ug_per_cm2_h`` is the flux from a fresh layer of 5% cream. The flux is
+    proportional to the drug's concentration in the layer, so the fraction of the layer's
+    drug taken up per hour is flux × area / drug in the layer, whatever the strength.
     """
-    fraction = validate("fraction_absorbed_percent", fraction_absorbed_percent) / 100.0
-    return -math.log1p(-fraction) / default("contact_time_h")
+    flux = validate("stratum_corneum_flux_ug_per_cm2_h", flux_ug_per_cm2_h)
+    if schedule.cream_mg == 0:
+        return 0.0
+    drug_at_reference_mg = schedule.cream_mg * REFERENCE_STRENGTH_PERCENT / 100.0
+    if drug_at_reference_mg == 0.0:  # a layer too thin to hold a representable amount
+        return math.inf
+    return flux * 1e-3 * schedule.area_cm2 / drug_at_reference_mg
 
 
-def _rate_matrix(k_abs: float, k_skin: float, k_el: float, cream_on: bool) -> np.ndarray:
-    """Matrix K of dx/dt = K x for the seven-place linear model, 1/h."""
-    k = np.zeros((len(_STATES), len(_STATES)))
+def _rate_matrix(rates: dict[str, float], cream_on: bool) -> np.ndarray:
+    """Matrix K of dx/dt = K x over the places of :data:`PLACES`, 1/h."""
+    k = np.zeros((len(PLACES), len(PLACES)))
+
+    def move(source: int, target: int, rate: float) -> None:
+        k[source, source] -= rate
+        k[target, source] += rate
+
     if cream_on:
-        k[CREAM, CREAM] = -k_abs
-        k[SKIN, CREAM] = k_abs
-        k[ABSORBED, CREAM] = k_abs
-    k[SKIN, SKIN] = -k_skin
-    k[BLOOD, SKIN] = k_skin
-    k[BLOOD, BLOOD] = -k_el
-    k[ELIMINATED, BLOOD] = k_el
+        move(CREAM, SC, rates["uptake"])
+        k[ABSORBED, CREAM] += rates["uptake"]
+    move(SC, VIABLE, rates["release"])
+    move(SC, DESQUAMATED, rates["desquamation"])
+    move(VIABLE, BLOOD, rates["clearance"])
+    move(BLOOD, ELIMINATED, rates["elimination"])
     return k
 
 
@@ -167,15 +197,24 @@ def _trajectory(step: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+#: Uptake faster than e^-50 of the layer left per time step counts as complete at once
+#: (the exact limit, within double precision; it keeps the matrix exponential finite).
+_INSTANT = 50.0
+
+
 def _single_application(
-    n_steps: int, dt_h: float, contact_h: float, k_abs: float, k_skin: float, k_el: float
+    n_steps: int, dt_h: float, contact_h: float, rates: dict[str, float]
 ) -> np.ndarray:
     """Amounts (n_steps × places) after applying 1 mg at t = 0, on the grid k·dt."""
-    on = _rate_matrix(k_abs, k_skin, k_el, cream_on=True)
-    off = _rate_matrix(k_abs, k_skin, k_el, cream_on=False)
-    out = np.empty((n_steps, len(_STATES)))
-    start = np.zeros(len(_STATES))
-    start[CREAM] = 1.0
+    out = np.empty((n_steps, len(PLACES)))
+    start = np.zeros(len(PLACES))
+    if rates["uptake"] * dt_h > _INSTANT:  # a layer this thin is gone within one step
+        start[SC] = start[ABSORBED] = 1.0
+        rates = {**rates, "uptake": 0.0}
+    else:
+        start[CREAM] = 1.0
+    on = _rate_matrix(rates, cream_on=True)
+    off = _rate_matrix(rates, cream_on=False)
     n_on = min(n_steps, math.ceil(contact_h / dt_h - 1e-9))
     # grid points strictly inside the contact period
     out[:n_on] = _trajectory(expm(on * dt_h), start, n_on)
@@ -193,23 +232,32 @@ class Exposure:
     """Drug amounts over time (mg) and the concentrations that follow from them."""
 
     time_h: np.ndarray
-    amounts_mg: np.ndarray  # shape (time, place), places in the order of _STATES
+    amounts_mg: np.ndarray  # shape (time, place), places in the order of PLACES
     applied_mg: np.ndarray  # cumulative dose applied by each time
     treated_area_cm2: float
     skin_layer_depth_um: float
+    unbound_fraction: float
+    solubility_uM: float
     volume_of_distribution_L: float
     molar_mass_g_per_mol: float
 
     def amount(self, place: str) -> np.ndarray:
-        """Amount of drug in ``place`` (one of cream, skin, blood, ...), mg."""
-        return self.amounts_mg[:, _STATES.index(place)]
+        """Amount of drug in ``place`` (one of :data:`PLACES`), mg."""
+        return self.amounts_mg[:, PLACES.index(place)]
 
     @cached_property
-    def skin_concentration_uM(self) -> np.ndarray:
-        """Concentration in the treated skin layer, µM."""
+    def total_skin_concentration_uM(self) -> np.ndarray:
+        """All drug in the viable skin layer (free, bound or undissolved) per volume, µM."""
         volume_mL = self.treated_area_cm2 * self.skin_layer_depth_um * 1e-4  # cm³
-        grams_per_litre = self.amount("skin") / volume_mL  # mg/mL = g/L
+        grams_per_litre = self.amount("viable_skin") / volume_mL  # mg/mL = g/L
         return grams_per_litre / self.molar_mass_g_per_mol * 1e6
+
+    @cached_property
+    def free_concentration_uM(self) -> np.ndarray:
+        """Free drug in the viable skin, µM: unbound share of the total, at most soluble."""
+        return np.minimum(
+            self.unbound_fraction * self.total_skin_concentration_uM, self.solubility_uM
+        )
 
     @cached_property
     def serum_concentration_ng_per_mL(self) -> np.ndarray:
@@ -225,12 +273,13 @@ class Exposure:
 def topical_exposure(
     schedule: Schedule,
     *,
-    sachets_per_application: float = default("sachets_per_application"),
-    cream_strength_percent: float = default("cream_strength_percent"),
-    treated_area_cm2: float = default("treated_area_cm2"),
-    fraction_absorbed_percent: float = default("fraction_absorbed_percent"),
+    stratum_corneum_flux_ug_per_cm2_h: float = default("stratum_corneum_flux_ug_per_cm2_h"),
+    stratum_corneum_half_life_h: float = default("stratum_corneum_half_life_h"),
+    stratum_corneum_turnover_days: float = default("stratum_corneum_turnover_days"),
+    viable_skin_half_life_h: float = default("viable_skin_half_life_h"),
     skin_layer_depth_um: float = default("skin_layer_depth_um"),
-    skin_release_half_life_h: float = default("skin_release_half_life_h"),
+    unbound_fraction_in_skin: float = default("unbound_fraction_in_skin"),
+    aqueous_solubility_uM: float = default("aqueous_solubility_uM"),
     serum_elimination_half_life_h: float = default("serum_elimination_half_life_h"),
     volume_of_distribution_L: float = default("volume_of_distribution_L"),
     duration_h: float | None = None,
@@ -245,14 +294,23 @@ def topical_exposure(
         raise ValueError("schedule must be a pk.Schedule")
     if not (isinstance(time_step_h, (int, float)) and 0.01 <= time_step_h <= 1.0):
         raise ValueError(f"time_step_h = {time_step_h!r} h is outside 0.01 to 1 h")
-    dose = applied_dose_mg(sachets_per_application, cream_strength_percent)
-    area = validate("treated_area_cm2", treated_area_cm2)
+    rates = {
+        "uptake": uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h),
+        "release": rate_from_half_life(
+            validate("stratum_corneum_half_life_h", stratum_corneum_half_life_h)
+        ),
+        "desquamation": 1.0
+        / (24.0 * validate("stratum_corneum_turnover_days", stratum_corneum_turnover_days)),
+        "clearance": rate_from_half_life(
+            validate("viable_skin_half_life_h", viable_skin_half_life_h)
+        ),
+        "elimination": rate_from_half_life(
+            validate("serum_elimination_half_life_h", serum_elimination_half_life_h)
+        ),
+    }
     depth = validate("skin_layer_depth_um", skin_layer_depth_um)
-    k_abs = absorption_rate_per_h(fraction_absorbed_percent)
-    k_skin = rate_from_half_life(validate("skin_release_half_life_h", skin_release_half_life_h))
-    k_el = rate_from_half_life(
-        validate("serum_elimination_half_life_h", serum_elimination_half_life_h)
-    )
+    unbound = validate("unbound_fraction_in_skin", unbound_fraction_in_skin)
+    solubility = validate("aqueous_solubility_uM", aqueous_solubility_uM)
     volume = validate("volume_of_distribution_L", volume_of_distribution_L)
     total_h = schedule.duration_h if duration_h is None else float(duration_h)
     if not 0 < total_h <= 20 * 52 * HOURS_PER_WEEK:
@@ -260,17 +318,40 @@ def topical_exposure(
 
     n = round(total_h / time_step_h) + 1
     time = np.arange(n) * time_step_h
-    unit = _single_application(n, time_step_h, schedule.contact_hours, k_abs, k_skin, k_el)
+    unit = _single_application(n, time_step_h, schedule.contact_hours, rates)
     amounts = np.zeros_like(unit)
     applied = np.zeros(n)
+    dose = schedule.dose_mg
     starts = np.rint(schedule.application_times_h() / time_step_h).astype(int)
     for i in starts[starts < n]:
         amounts[i:] += dose * unit[: n - i]
         applied[i:] += dose
-    return Exposure(time, amounts, applied, area, depth, volume, default("molar_mass_g_per_mol"))
+    return Exposure(
+        time,
+        amounts,
+        applied,
+        schedule.area_cm2,
+        depth,
+        unbound,
+        solubility,
+        volume,
+        default("molar_mass_g_per_mol"),
+    )
 
 
-#: The label's schedule for actinic keratosis (registry defaults: 2 a week for 16 weeks).
+def absorbed_fraction(schedule: Schedule, **rates: float) -> float:
+    """Share of one application's dose that enters the skin before wash-off (0–1)."""
+    k = uptake_rate_per_h(
+        schedule,
+        rates.get(
+            "stratum_corneum_flux_ug_per_cm2_h", default("stratum_corneum_flux_ug_per_cm2_h")
+        ),
+    )
+    return -math.expm1(-k * schedule.contact_hours)
+
+
+#: The label's schedule for actinic keratosis: one 250 mg sachet of 5% cream on about
+#: 25 cm², twice a week for 16 weeks (registry defaults).
 LABEL_AK_SCHEDULE = Schedule(
     applications_per_week=int(default("applications_per_week")),
     weeks=int(default("treatment_weeks")),
@@ -278,19 +359,27 @@ LABEL_AK_SCHEDULE = Schedule(
 
 
 # --- the label's pharmacokinetic study, used to calibrate V
-LABEL_PK_STUDY = Schedule(applications_per_week=3, weeks=16)
-
-
 def label_pk_peaks() -> list[dict[str, object]]:
-    """Rows of the label PK study: sachets, body site, observed peak (ng/mL), source."""
+    """Rows of the label PK study: sachets, body site, treated area (cm²), observed peak
+    (ng/mL) and the source of each."""
     path = Path(__file__).parent / "data" / "label_pk_peaks.csv"
     lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
     header = lines[0].split(",")
     rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
     for row in rows:
-        row["sachets"] = float(row["sachets"])
-        row["peak_ng_per_mL"] = float(row["peak_ng_per_mL"])
+        for column in ("sachets", "area_cm2", "peak_ng_per_mL"):
+            row[column] = float(row[column])
     return rows
+
+
+def label_pk_schedule(row: dict[str, object]) -> Schedule:
+    """The label PK study's course for one row: 3 a week for 16 weeks, the row's cream."""
+    return Schedule(
+        applications_per_week=3,
+        weeks=16,
+        cream_mg=row["sachets"] * default("cream_per_sachet_mg"),
+        area_cm2=row["area_cm2"],
+    )
 
 
 def final_serum_peak(exposure: Exposure, schedule: Schedule) -> tuple[float, float]:
@@ -310,12 +399,10 @@ def calibrate_volume_of_distribution() -> float:
     """
     ratios = []
     for row in label_pk_peaks():
+        schedule = label_pk_schedule(row)
         exposure = topical_exposure(
-            LABEL_PK_STUDY,
-            sachets_per_application=row["sachets"],
-            volume_of_distribution_L=validate("volume_of_distribution_L", 5.0),
-            duration_h=LABEL_PK_STUDY.duration_h,
+            schedule, volume_of_distribution_L=validate("volume_of_distribution_L", 5.0)
         )
-        peak_at_5_litres, _ = final_serum_peak(exposure, LABEL_PK_STUDY)
+        peak_at_5_litres, _ = final_serum_peak(exposure, schedule)
         ratios.append(peak_at_5_litres * 5.0 / row["peak_ng_per_mL"])
     return float(np.exp(np.mean(np.log(ratios))))

@@ -2,9 +2,9 @@
 
 Examples
 --------
->>> out = cream_to_receptor(sachets_per_application=1, tlr7_ec50_uM=5, skin_layer_depth_um=100)
+>>> out = cream_to_receptor(cream_strength_percent=5, treated_area_cm2=25, applications_per_week=2)
 >>> sorted(out)[:3]
-['ec50_uM', 'serum_engagement', 'serum_uM']
+['ec50_uM', 'free_uM', 'serum_engagement']
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import pk
-from ...parameters import default
+from ...parameters import PARAMETERS, default
 from ...receptor import tlr7_engagement
 from ..explorers import Control, Curve, Explorer, Panel
 
@@ -21,29 +21,34 @@ DAYS_SHOWN = 14
 
 def cream_to_receptor(
     *,
-    sachets_per_application: float = default("sachets_per_application"),
+    cream_strength_percent: float = default("cream_strength_percent"),
+    treated_area_cm2: float = default("treated_area_cm2"),
+    applications_per_week: float = default("applications_per_week"),
     tlr7_ec50_uM: float = default("tlr7_ec50_uM"),
-    skin_layer_depth_um: float = default("skin_layer_depth_um"),
+    **pk_assumptions: float,
 ) -> dict[str, np.ndarray]:
-    """Skin and serum concentration (µM) and TLR7 engagement (0–1), hourly over 2 weeks.
+    """Free and total drug in the viable skin and serum (µM), and TLR7 engagement (0–1),
+    hourly over 2 weeks of one 250 mg sachet per application, 8 h each.
 
-    The schedule is the label's for actinic keratosis (2 applications a week, 8 h each).
+    ``pk_assumptions`` are keyword arguments of :func:`~imiquimod_model.pk.topical_exposure`.
     """
-    exposure = pk.topical_exposure(
-        pk.LABEL_AK_SCHEDULE,
-        sachets_per_application=sachets_per_application,
-        skin_layer_depth_um=skin_layer_depth_um,
-        duration_h=DAYS_SHOWN * 24,
+    schedule = pk.Schedule(
+        applications_per_week=round(applications_per_week),
+        weeks=2,
+        cream_percent=cream_strength_percent,
+        area_cm2=treated_area_cm2,
     )
+    exposure = pk.topical_exposure(schedule, duration_h=DAYS_SHOWN * 24, **pk_assumptions)
     hourly = slice(None, None, round(1.0 / (exposure.time_h[1] - exposure.time_h[0])))
-    skin = exposure.skin_concentration_uM[hourly]
+    free = exposure.free_concentration_uM[hourly]
     serum = exposure.serum_concentration_uM[hourly]
     return {
         "time_days": exposure.time_h[hourly] / 24.0,
-        "skin_uM": skin,
+        "free_uM": free,
+        "total_uM": exposure.total_skin_concentration_uM[hourly],
         "serum_uM": serum,
-        "ec50_uM": np.full_like(skin, tlr7_ec50_uM),
-        "skin_engagement": tlr7_engagement(skin, tlr7_ec50_uM),
+        "ec50_uM": np.full_like(free, tlr7_ec50_uM),
+        "skin_engagement": tlr7_engagement(free, tlr7_ec50_uM),
         "serum_engagement": tlr7_engagement(serum, tlr7_ec50_uM),
     }
 
@@ -55,31 +60,33 @@ CREAM_TO_RECEPTOR = Explorer(
     x="time_days",
     x_label="time since the first application (days)",
     controls=(
-        Control("sachets_per_application", (1, 2, 3, 4, 5, 6), step=1),
-        Control("tlr7_ec50_uM", (0.1, 0.3, 1, 3, 5, 10, 30, 50), log=True),
-        Control("skin_layer_depth_um", (25, 50, 100, 200, 400), step=5),
+        Control("cream_strength_percent", (0, 1, 2.5, 3.75, 5)),
+        Control("treated_area_cm2", (5, 10, 25, 50, 100, 250, 500, 1000), log=True),
+        Control("applications_per_week", (1, 2, 3, 5, 7), step=1),
     ),
     panels=(
-        Panel("concentration (µM)", log_y=True, y_range=(-5, 4.5)),
+        Panel("concentration (µM)", log_y=True, y_range=(-6, 3)),
         Panel("TLR7 engaged (fraction)", y_range=(0, 1.05)),
     ),
     curves=(
-        Curve("skin_uM", "treated skin", panel=0),
+        Curve("total_uM", "all drug in viable skin", panel=0, dash="dot"),
+        Curve("free_uM", "free drug in viable skin", panel=0),
         Curve("serum_uM", "serum", panel=0),
         Curve("ec50_uM", "assumed EC50", panel=0, dash="dash", color="#777777"),
-        Curve("skin_engagement", "TLR7 in treated skin", panel=1),
+        Curve("skin_engagement", "TLR7 in treated skin (free drug)", panel=1),
         Curve("serum_engagement", "TLR7 in blood cells", panel=1),
     ),
     description=(
-        "Two panels over 14 days. Top: imiquimod concentration in treated skin and in "
-        "serum on a log scale, with the assumed EC50 as a dashed line. Bottom: the "
-        "fraction of maximal TLR7 engagement in skin and in blood."
+        "Two panels over 14 days. Top: imiquimod in the viable skin (all of it, and the "
+        "free share the receptor sees) and in serum on a log scale, with the assumed EC50 "
+        "as a dashed line. Bottom: the fraction of maximal TLR7 engagement in skin and in "
+        "blood."
     ),
 )
 
 
 def engagement_by_ec50(ec50_values_uM: tuple[float, ...]) -> list[dict[str, str]]:
-    """For each assumed EC50 (µM): TLR7 engagement in skin and blood over the explorer's 2 weeks.
+    """For each assumed EC50 (µM): TLR7 engagement in skin and blood over 2 weeks of the label.
 
     Rows give the time-averaged engagement in treated skin and the peak engagement in blood
     at the registry's other defaults, as percentages formatted for a table.
@@ -101,15 +108,59 @@ def label_peak_comparison() -> list[dict[str, str]]:
     """The label study's serum peaks beside the model's, with the model's time to peak."""
     rows = []
     for row in pk.label_pk_peaks():
-        exposure = pk.topical_exposure(pk.LABEL_PK_STUDY, sachets_per_application=row["sachets"])
-        peak, delay = pk.final_serum_peak(exposure, pk.LABEL_PK_STUDY)
+        schedule = pk.label_pk_schedule(row)
+        peak, delay = pk.final_serum_peak(pk.topical_exposure(schedule), schedule)
         rows.append(
             {
-                "sachets (body site)": f"{row['sachets']:g} ({row['site']})",
+                "body site (cream)": f"{row['site']} ({row['sachets']:g} × 250 mg)",
+                "area assumed (cm²)": f"{row['area_cm2']:g}",
                 "label peak (ng/mL)": f"{row['peak_ng_per_mL']:g}",
                 "model peak (ng/mL)": f"{peak:.2f}",
                 "model / label": f"{peak / row['peak_ng_per_mL']:.2f}",
                 "model time to peak (h)": f"{delay:.1f}",
+            }
+        )
+    return rows
+
+
+#: The assumed numbers of the skin model whose effect on the free concentration is shown.
+SKIN_ASSUMPTIONS = (
+    "stratum_corneum_flux_ug_per_cm2_h",
+    "unbound_fraction_in_skin",
+    "viable_skin_half_life_h",
+    "stratum_corneum_half_life_h",
+    "skin_layer_depth_um",
+    "aqueous_solubility_uM",
+)
+
+
+def _free_summary(**pk_assumptions: float) -> tuple[float, float]:
+    """Peak and 2-week mean free concentration (µM) at the label for actinic keratosis."""
+    free = cream_to_receptor(**pk_assumptions)["free_uM"]
+    return float(free.max()), float(free.mean())
+
+
+def _spread(at_low: float, at_high: float, at_default: float) -> str:
+    """'a to b (default c)' with two significant figures."""
+    return f"{at_low:.2g} to {at_high:.2g} (default {at_default:.2g})"
+
+
+def free_drug_sensitivity() -> list[dict[str, str]]:
+    """How the label's free concentration in skin moves when each assumed number is set to
+    the low and the high end of its registry range (the others at their defaults)."""
+    base_peak, base_mean = _free_summary()
+    rows = []
+    for name in SKIN_ASSUMPTIONS:
+        p = PARAMETERS[name]
+        low_peak, low_mean = _free_summary(**{name: p.low})
+        high_peak, high_mean = _free_summary(**{name: p.high})
+        unit = f" {p.unit}" if p.unit else ""
+        rows.append(
+            {
+                "assumed number": f"{p.meaning} (${p.symbol}$)",
+                "range": f"{p.low:g} to {p.high:g}{unit} (default {p.value:g})",
+                "peak free drug (µM)": _spread(low_peak, high_peak, base_peak),
+                "2-week mean (µM)": _spread(low_mean, high_mean, base_mean),
             }
         )
     return rows
