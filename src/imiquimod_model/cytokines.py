@@ -121,6 +121,5 @@ def cytokines_after_cream(
     engagement = tlr7_engagement(exposure.free_concentration_uM, tlr7_ec50_uM)
     out = cytokine_response(exposure.time_h, engagement, genotype, **rates)
     out["time_h"] = exposure.time_h
-    out["free_uM"] = exposure.free_concentration_uM
     out["engagement"] = engagement
     return out

@@ -339,14 +339,12 @@ def topical_exposure(
     )
 
 
-def absorbed_fraction(schedule: Schedule, **rates: float) -> float:
+def absorbed_fraction(
+    schedule: Schedule,
+    stratum_corneum_flux_ug_per_cm2_h: float = default("stratum_corneum_flux_ug_per_cm2_h"),
+) -> float:
     """Share of one application's dose that enters the skin before wash-off (0–1)."""
-    k = uptake_rate_per_h(
-        schedule,
-        rates.get(
-            "stratum_corneum_flux_ug_per_cm2_h", default("stratum_corneum_flux_ug_per_cm2_h")
-        ),
-    )
+    k = uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h)
     return -math.expm1(-k * schedule.contact_hours)
 
 

@@ -15,6 +15,7 @@ from ... import pk
 from ...parameters import PARAMETERS, default
 from ...receptor import tlr7_engagement
 from ..explorers import Control, Curve, Explorer, Panel
+from .common import hourly
 
 DAYS_SHOWN = 14
 
@@ -39,14 +40,19 @@ def cream_to_receptor(
         area_cm2=treated_area_cm2,
     )
     exposure = pk.topical_exposure(schedule, duration_h=DAYS_SHOWN * 24, **pk_assumptions)
-    hourly = slice(None, None, round(1.0 / (exposure.time_h[1] - exposure.time_h[0])))
-    free = exposure.free_concentration_uM[hourly]
-    serum = exposure.serum_concentration_uM[hourly]
+    out = hourly(
+        {
+            "time_h": exposure.time_h,
+            "free_uM": exposure.free_concentration_uM,
+            "total_uM": exposure.total_skin_concentration_uM,
+            "serum_uM": exposure.serum_concentration_uM,
+        },
+        ("time_h", "free_uM", "total_uM", "serum_uM"),
+    )
+    free, serum = out["free_uM"], out["serum_uM"]
     return {
-        "time_days": exposure.time_h[hourly] / 24.0,
-        "free_uM": free,
-        "total_uM": exposure.total_skin_concentration_uM[hourly],
-        "serum_uM": serum,
+        "time_days": out.pop("time_h") / 24.0,
+        **out,
         "ec50_uM": np.full_like(free, tlr7_ec50_uM),
         "skin_engagement": tlr7_engagement(free, tlr7_ec50_uM),
         "serum_engagement": tlr7_engagement(serum, tlr7_ec50_uM),
