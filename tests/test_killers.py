@@ -15,8 +15,13 @@ T = np.arange(0, 28 * 24 + 1, 1.0)
 ON = np.ones_like(T)
 
 
-def _run(name, engagement=ON, **kw):
-    return killers.tumour_response(T, engagement, killers.condition_named(name), **kw)
+FREE_AT_FULL_ENGAGEMENT_UM = 4.0  # about the model's free peak at the label (chapter 1)
+
+
+def _run(name, engagement=ON, free=None, **kw):
+    free = FREE_AT_FULL_ENGAGEMENT_UM * engagement if free is None else free
+    condition = killers.condition_named(name) if isinstance(name, str) else name
+    return killers.tumour_response(T, engagement, condition, free_concentration_uM=free, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +84,37 @@ def test_ifnar1_knockout_silences_mast_cells_and_killers():
     assert out["ifn_alpha"].max() > 0  # primary interferon is still made
 
 
+# --- direct, TLR-independent apoptosis (Schön 2003, 2004)
+@pytest.mark.parametrize("free", [2.0, 12.5])
+def test_direct_apoptosis_alone_follows_the_logistic_closed_form(free):
+    """Without TLR7 only imiquimod's own pro-apoptotic action kills: logistic growth with
+    a constant death rate κ_apo·C/(C + EC50)."""
+    rho, cap = default("tumour_growth_rate_per_day"), default("tumour_capacity")
+    death = (
+        default("direct_apoptosis_max_rate_per_day")
+        * free
+        / (free + default("direct_apoptosis_ec50_uM"))
+    )
+    r, days = rho - death, T / 24
+    expected = r * np.exp(r * days) / (r + rho / cap * (np.exp(r * days) - 1))
+    out = _run("TLR7 knockout", free=np.full_like(T, free))
+    assert np.allclose(out["tumour"], expected, rtol=1e-9)
+
+
+def test_switching_direct_apoptosis_off_leaves_a_tlr7_knockout_untreated():
+    untreated = _run("untreated")["tumour"]
+    no_apoptosis = killers.Condition(tlr7=False, direct_apoptosis=False)
+    assert np.allclose(_run(no_apoptosis)["tumour"], untreated, rtol=1e-12)
+    assert _run("TLR7 knockout")["tumour"][-1] < untreated[-1]  # the action is there
+
+
+def test_direct_apoptosis_at_the_defaults_cannot_regress_a_tlr7_knockout_tumour(table):
+    """Drobits 2012: imiquimod failed in TLR7-knockout mice, so whatever imiquimod does to
+    tumour cells directly is, in vivo, too weak to regress the tumour on its own."""
+    verdicts = {r["condition"]: r["model"] for r in table}
+    assert verdicts["TLR7 knockout"] == "no regression"
+
+
 def test_blockade_with_full_residual_killing_is_the_wild_type():
     wild = _run("wild type")
     blocked = _run("TRAIL and granzyme B blocked", trail_gzmb_residual_fraction=1.0)
@@ -89,7 +125,7 @@ def test_unknown_condition_is_a_clear_error():
     with pytest.raises(ValueError, match="wild type"):
         killers.condition_named("nude")
     with pytest.raises(ValueError, match="Condition"):
-        killers.tumour_response(T, ON, "wild type")
+        killers.tumour_response(T, ON, "wild type", free_concentration_uM=ON)
 
 
 @pytest.mark.parametrize("name", GROUPS["Mast cells, CCL2 and killer pDCs"])

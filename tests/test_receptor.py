@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imiquimod_model.parameters import PARAMETERS
-from imiquimod_model.receptor import tlr7_engagement
+from imiquimod_model.receptor import adenosine_receptor_occupancy, tlr7_engagement
 
 EC50 = PARAMETERS["tlr7_ec50_uM"]
 HILL = PARAMETERS["tlr7_hill_coefficient"]
@@ -56,3 +56,17 @@ def test_bad_concentrations_raise(bad):
 def test_bad_parameters_raise_the_registry_error(name, kw):
     with pytest.raises(ValueError, match=name):
         tlr7_engagement(1.0, **kw)
+
+
+# --- adenosine receptors: imiquimod's TLR-independent target (Schön 2006)
+def test_adenosine_occupancy_is_the_competitive_binding_curve():
+    c = np.array([0.0, 1.0, 10.0, 100.0])
+    assert np.allclose(adenosine_receptor_occupancy(c, 10.0), c / (c + 10.0), rtol=1e-15)
+    assert float(adenosine_receptor_occupancy(10.0, 10.0)) == pytest.approx(0.5)
+
+
+def test_adenosine_occupancy_rejects_bad_input_by_name():
+    with pytest.raises(ValueError, match="adenosine_receptor_ki_uM"):
+        adenosine_receptor_occupancy(1.0, adenosine_receptor_ki_uM=0.0)
+    with pytest.raises(ValueError, match="concentration_uM"):
+        adenosine_receptor_occupancy(np.array([1.0, -1.0]))

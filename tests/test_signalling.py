@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imiquimod_model.cytokines import NAMES, cytokine_response, linear_cytokine
+from imiquimod_model import pk
+from imiquimod_model.cytokines import (
+    NAMES,
+    cytokine_response,
+    cytokines_after_cream,
+    linear_cytokine,
+)
 from imiquimod_model.parameters import GROUPS, PARAMETERS, default
 from imiquimod_model.signalling import GENOTYPES, simulate_signalling
 
@@ -40,74 +47,97 @@ def test_linear_cytokine_rejects_uneven_time_and_bad_half_life():
         linear_cytokine(T, np.ones_like(T), 0.0)
 
 
-# --- constant engagement: the closed-form steady state
-def test_constant_engagement_reaches_the_closed_form_steady_state():
-    long = np.arange(0, 24 * 40 + 0.5, 0.5)  # 40 days: the slowest state is converged
-    out = cytokine_response(long, np.full_like(long, 0.6))
-    k_r_on = 0.6 / default("tolerance_onset_time_h")
+# --- constant engagement and occupancy: the closed-form steady state
+def test_constant_inputs_reach_the_closed_form_steady_state():
+    long = np.arange(0, 24 * 60 + 0.5, 0.5)  # 60 days: the slowest state is converged
+    e, a = 0.6, 0.3
+    out = cytokine_response(long, np.full_like(long, e), adenosine_occupancy=np.full_like(long, a))
+    k_r_on = e / default("tolerance_onset_time_h")
     r = k_r_on / (k_r_on + _rate("tolerance_recovery_half_life_h"))
-    s = 0.6 * (1 - r)
+    assert out["refractory"][-1] == pytest.approx(r, rel=1e-6)
+    # priming settles at the IFNAR signal, and the signal is E (1 - R) (1 + g_P P)
+    f = out["ifn_alpha"][-1]
+    phi = f / (default("ifn_loop_half_saturation") + f)
+    assert out["priming"][-1] == pytest.approx(phi, rel=1e-6)
+    s = e * (1 - r) * (1 + default("tlr7_priming_gain") * phi)
+    assert out["signal"][-1] == pytest.approx(s, rel=1e-6)
 
-    def branch(tau, half_life):
-        on = s / default(tau)
+    def branch(drive, tau, half_life):
+        on = drive / default(tau)
         return on / (on + _rate(half_life))
 
-    n_myeloid = branch("myeloid_activation_time_h", "myeloid_off_half_life_h")
-    n_kc = branch("keratinocyte_activation_time_h", "keratinocyte_off_half_life_h")
-    assert out["refractory"][-1] == pytest.approx(r, rel=1e-6)
-    assert out["nfkb_myeloid"][-1] == pytest.approx(n_myeloid, rel=1e-6)
+    n_immune = branch(s, "myeloid_activation_time_h", "myeloid_off_half_life_h")
+    n_kc = branch(a, "keratinocyte_activation_time_h", "keratinocyte_off_half_life_h")
+    assert out["nfkb_immune"][-1] == pytest.approx(n_immune, rel=1e-6)
+    assert out["nfkb_keratinocyte"][-1] == pytest.approx(n_kc, rel=1e-6)
     # production / decay: each cytokine settles at its driver
     for name in ("tnf_alpha", "il1", "il12"):
-        assert out[name][-1] == pytest.approx(n_myeloid, rel=1e-6)
-    for name in ("il6", "il8"):
-        assert out[name][-1] == pytest.approx((n_myeloid + n_kc) / 2, rel=1e-6)
+        assert out[name][-1] == pytest.approx(n_immune, rel=1e-6)
+    assert out["il6"][-1] == pytest.approx((n_immune + n_kc) / 2, rel=1e-6)
+    assert out["il8"][-1] == pytest.approx(n_kc, rel=1e-6)
     # IRF7 with the loop: the fixed point of eq-irf7 with F = I
-    f = out["ifn_alpha"][-1]
     assert f == pytest.approx(out["irf7"][-1], rel=1e-6)
-    on = (
-        s
-        / default("irf7_activation_time_h")
-        * (1 + default("ifn_loop_gain") * f / (default("ifn_loop_half_saturation") + f))
-    )
+    on = s / default("irf7_activation_time_h") * (1 + default("ifn_loop_gain") * phi)
     assert f == pytest.approx(on / (on + _rate("irf7_off_half_life_h")), rel=1e-6)
 
 
-def test_zero_engagement_stays_at_baseline():
-    out = cytokine_response(T, np.zeros_like(T))
-    for name in INDUCED:
-        assert np.all(out[name] == 0)
+def test_no_drug_stays_at_baseline():
+    out = cytokine_response(T, np.zeros_like(T), adenosine_occupancy=np.zeros_like(T))
+    for name in (*INDUCED, "refractory", "priming"):
+        assert np.all(out[name] == 0), name
 
 
 # --- knockouts are switches on the mechanism
 PULSE = np.where(T < 8, 1.0, 0.0)
+OCCUPIED = 0.5 * PULSE
 
 
-def _run(genotype, **kw):
-    return cytokine_response(T, PULSE, genotype, **kw)
+def _run(genotype, engagement=PULSE, **kw):
+    return cytokine_response(T, engagement, genotype, adenosine_occupancy=OCCUPIED, **kw)
+
+
+TLR7_DRIVEN = ("ifn_alpha", "tnf_alpha", "il1", "il12")
 
 
 @pytest.mark.parametrize("genotype", ["TLR7 knockout", "MyD88 knockout"])
-def test_no_receptor_or_adaptor_no_induced_cytokine(genotype):
-    out = _run(genotype)
-    for name in INDUCED:
-        assert np.all(out[name] == 0), name
+def test_without_tlr7_or_myd88_the_tlr_independent_branch_remains(genotype):
+    """Hemmi 2002: no macrophage cytokines without TLR7 or MyD88. Schön 2006: imiquimod
+    still activates NF-κB and cytokines without TLR7 and TLR8, through adenosine
+    receptors on keratinocytes."""
+    wild, ko = _run("wild type"), _run(genotype)
+    for name in TLR7_DRIVEN:
+        assert np.all(ko[name] == 0), name
+    assert np.array_equal(ko["il8"], wild["il8"]) and ko["il8"].max() > 0
+    assert 0 < ko["il6"].max() < wild["il6"].max()
 
 
-def test_ifnar1_knockout_removes_the_loop_and_keeps_primary_ifn():
+def test_blocking_the_tlr_independent_branch_leaves_the_tlr7_response():
+    wild, blocked = _run("wild type"), _run("TLR-independent action blocked")
+    assert np.all(blocked["il8"] == 0)
+    for name in TLR7_DRIVEN:
+        assert np.array_equal(blocked[name], wild[name]), name
+
+
+def test_ifnar1_knockout_removes_the_loop_and_priming_but_not_tolerance():
+    """Koga-Yamakawa 2015: TLR7 tolerance also arose in IFN-α/β-receptor knockout mice."""
     wild, ko = _run("wild type"), _run("IFNAR1 knockout")
-    assert np.all(ko["ifnar_signal"] == 0)
+    assert np.all(ko["ifnar_signal"] == 0) and np.all(ko["priming"] == 0)
+    assert np.array_equal(ko["refractory"], wild["refractory"]) and ko["refractory"].max() > 0
     assert 0 < ko["ifn_alpha"].max() < wild["ifn_alpha"].max()
-    for name in ("tnf_alpha", "il6"):
-        assert np.array_equal(ko[name], wild[name])
-    # the knockout is the loop switched off, nothing else
-    assert np.array_equal(ko["ifn_alpha"], _run("wild type", ifn_loop_gain=0)["ifn_alpha"])
+    # the knockout is the loop and priming switched off, nothing else
+    off = _run("wild type", ifn_loop_gain=0, tlr7_priming_gain=0)
+    for name in ("ifn_alpha", "tnf_alpha", "il6", "il8"):
+        assert np.array_equal(ko[name], off[name]), name
 
 
-def test_pdc_depletion_removes_ifn_alpha_only():
+def test_pdc_depletion_removes_ifn_alpha_and_leaves_the_monocytes_share():
+    """Gorden 2005: TLR7 agonists act on pDCs directly and on monocytes to a lesser extent."""
     wild, ko = _run("wild type"), _run("pDC depleted")
     assert np.all(ko["ifn_alpha"] == 0)
-    for name in ("tnf_alpha", "il1", "il6", "il8", "il12"):
-        assert np.array_equal(ko[name], wild[name]), name
+    assert 0 < ko["tnf_alpha"].max() < 0.5 * wild["tnf_alpha"].max()
+    assert np.array_equal(ko["il8"], wild["il8"])
+    no_monocytes = _run("pDC depleted", monocyte_tlr7_relative_response=0.0)
+    assert np.all(no_monocytes["tnf_alpha"] == 0)
 
 
 def test_unknown_genotype_is_a_clear_error():
@@ -119,6 +149,7 @@ def test_unknown_genotype_is_a_clear_error():
         "MyD88 knockout",
         "IFNAR1 knockout",
         "pDC depleted",
+        "TLR-independent action blocked",
     }
 
 
@@ -132,18 +163,44 @@ def test_onset_within_1_to_4_hours(name):
     assert 0.5 <= onset <= 4.0
 
 
-def test_second_dose_soon_after_the_first_gives_less_ifn_alpha():
-    """Mouse daily dosing and human repeated oral dosing: blunted interferon response."""
-    two = np.where((T < 8) | ((T >= 24) & (T < 32)), 1.0, 0.0)
-    ifn = cytokine_response(T, two)["ifn_alpha"]
-    first, second = ifn[T < 24].max(), ifn[T >= 24].max()
-    assert second < 0.9 * first
+def _doses(starts_h, hours=8.0):
+    return np.where(np.any([(T >= s) & (T < s + hours) for s in starts_h], axis=0), 1.0, 0.0)
+
+
+def _dose_peaks(starts_h, level=1.0, **kw):
+    ifn = _run("wild type", engagement=level * _doses(starts_h), **kw)["ifn_alpha"]
+    ends = [*starts_h[1:], T[-1] + 1]
+    return [ifn[(T >= a) & (T < b)].max() for a, b in zip(starts_h, ends, strict=True)]
+
+
+def test_five_daily_doses_blunt_the_interferon_response():
+    """Mouse oral dosing: daily for 5 days diminished the IFN response."""
+    peaks = _dose_peaks([0, 24, 48, 72, 96])
+    assert peaks[-1] < 0.9 * peaks[0]
+
+
+def test_a_week_between_doses_keeps_more_of_the_response_than_half_a_week():
+    """Koga-Yamakawa 2015: a TLR7 agonist weekly kept its effect; twice weekly tolerised."""
+    weekly, twice = _dose_peaks([0, 168]), _dose_peaks([0, 84])
+    assert weekly[1] / weekly[0] > twice[1] / twice[0]
+    assert twice[1] < twice[0]
+
+
+def test_priming_can_make_a_later_dose_stronger():
+    """Fidock 2011 (twice-weekly TLR7 agonist in volunteers: TLR7 induced, response
+    amplified) and Savage 1996 (no IFN in the first 24 h, IFN after repeated doses): with
+    little tolerance and strong priming the second dose outdoes the first; without
+    priming it cannot."""
+    slow_tolerance = {"tolerance_onset_time_h": 96.0, "tolerance_recovery_half_life_h": 12.0}
+    primed = _dose_peaks([0, 48], level=0.3, tlr7_priming_gain=5.0, **slow_tolerance)
+    unprimed = _dose_peaks([0, 48], level=0.3, tlr7_priming_gain=0.0, **slow_tolerance)
+    assert primed[1] > 1.1 * primed[0]
+    assert unprimed[1] <= unprimed[0] * (1 + 1e-9)
 
 
 def test_a_second_dose_after_recovery_responds_again():
-    late = np.where((T < 8) | ((T >= 216) & (T < 224)), 1.0, 0.0)
-    ifn = cytokine_response(T, late)["ifn_alpha"]
-    assert ifn[T >= 216].max() > 0.85 * ifn[T < 216].max()
+    peaks = _dose_peaks([0, 216])
+    assert peaks[1] > 0.85 * peaks[0]
 
 
 # --- properties over the registry's ranges
@@ -158,24 +215,65 @@ def test_finite_bounded_and_non_negative(data, genotype):
         for name in RATES
     }
     engagement = data.draw(st.floats(0, 1), label="engagement") * PULSE
-    out = cytokine_response(T[:400], engagement[:400], genotype, **kw)
+    occupancy = data.draw(st.floats(0, 1), label="occupancy") * PULSE
+    out = cytokine_response(
+        T[:400], engagement[:400], genotype, adenosine_occupancy=occupancy[:400], **kw
+    )
     for name, arr in out.items():
         assert np.all(np.isfinite(arr)), name
-        assert np.all(arr >= 0) and np.all(arr <= 1 + 1e-12), name
+        top = 1 + kw["tlr7_priming_gain"] if name == "signal" else 1
+        assert np.all(arr >= 0) and np.all(arr <= top + 1e-12), name
 
 
 @pytest.mark.parametrize("bad", [np.nan, -0.1, 1.5])
-def test_bad_engagement_is_rejected(bad):
-    with pytest.raises(ValueError, match="engagement"):
-        simulate_signalling(T[:4], np.array([0.0, 0.5, bad, 0.2]))
+@pytest.mark.parametrize("which", ["engagement", "adenosine_occupancy"])
+def test_bad_engagement_or_occupancy_is_rejected(bad, which):
+    good, spoilt = np.array([0.0, 0.5, 0.4, 0.2]), np.array([0.0, 0.5, bad, 0.2])
+    inputs = {"engagement": good, "adenosine_occupancy": good, which: spoilt}
+    with pytest.raises(ValueError, match=which):
+        simulate_signalling(T[:4], **inputs)
 
 
 @pytest.mark.parametrize("name", RATES)
 def test_bad_rates_give_the_registry_error(name):
     with pytest.raises(ValueError, match=name):
-        cytokine_response(T[:10], PULSE[:10], **{name: PARAMETERS[name].high * 10})
+        _run("wild type", **{name: PARAMETERS[name].high * 10})
 
 
 def test_every_cytokine_has_a_name_and_a_half_life():
     for key in INDUCED:
         assert key in NAMES and f"{key}_half_life_h" in PARAMETERS
+
+
+# --- dose matters: the chain from the cream, over the label ranges (issue: free drug)
+def _weekly_response(**schedule):
+    """TLR7 signal and IFN-α exposure (relative·h) in the first week of a course."""
+    course = pk.Schedule(weeks=2, **{"applications_per_week": 2, **schedule})
+    out = cytokines_after_cream(course, duration_h=14 * 24)
+    t, week = out["time_h"], out["time_h"] <= 7 * 24
+    return (
+        float(np.trapezoid(out["signal"][week], t[week])),
+        float(np.trapezoid(out["ifn_alpha"][week], t[week])),
+    )
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        [{"cream_percent": p} for p in (2.5, 3.75, 5.0)],
+        [{"cream_mg": m} for m in (125, 250, 500)],
+        [{"applications_per_week": f} for f in (1, 2, 3, 5, 7)],
+    ],
+    ids=["strength", "amount", "frequency"],
+)
+def test_tlr7_signal_and_weekly_ifn_rise_strictly_with_the_dose(series):
+    responses = [_weekly_response(**kw) for kw in series]
+    for lower, higher in pairwise(responses):
+        assert lower[0] < higher[0] and lower[1] < higher[1], (series, responses)
+
+
+def test_at_the_label_strength_still_moves_interferon_by_more_than_a_tenth():
+    """The receptor is not saturated: 5% gives clearly more IFN-α than 2.5%."""
+    half = _weekly_response(cream_percent=2.5)[1]
+    full = _weekly_response(cream_percent=5.0)[1]
+    assert full > 1.1 * half

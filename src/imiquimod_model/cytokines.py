@@ -24,25 +24,37 @@ from scipy.signal import lfilter
 
 from . import pk
 from .parameters import default, validate
-from .receptor import tlr7_engagement
+from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import genotype_named, simulate_signalling
 
-#: cytokine → (producing cells in the model, branch, citation keys for that).
+#: cytokine → (producing cells in the model, what drives them, citation keys for that).
 PRODUCERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "ifn_alpha": ("plasmacytoid dendritic cells", "IRF7", ("Ito2002", "Kawai2004")),
-    "tnf_alpha": ("monocytes and macrophages", "NF-κB", ("Testerman1995", "Hemmi2002")),
-    "il1": ("monocytes and macrophages", "NF-κB", ("Testerman1995",)),
+    "ifn_alpha": (
+        "plasmacytoid dendritic cells",
+        "TLR7 → IRF7",
+        ("Gorden2005", "Ito2002", "Kawai2004"),
+    ),
+    "tnf_alpha": (
+        "pDCs and, less, monocytes",
+        "TLR7 → NF-κB",
+        ("Gorden2005", "Testerman1995", "Hemmi2002"),
+    ),
+    "il1": ("pDCs and, less, monocytes", "TLR7 → NF-κB", ("Testerman1995", "Gorden2005")),
     "il6": (
-        "monocytes, macrophages and keratinocytes",
-        "NF-κB",
-        ("Testerman1995", "KeratinocyteIMQ1994"),
+        "pDCs and monocytes; keratinocytes",
+        "TLR7 → NF-κB; adenosine-receptor antagonism (no TLR)",
+        ("Testerman1995", "KeratinocyteIMQ1994", "Schon2006"),
     ),
     "il8": (
-        "monocytes, macrophages and keratinocytes",
-        "NF-κB",
-        ("Testerman1995", "KeratinocyteIMQ1994"),
+        "keratinocytes",
+        "adenosine-receptor antagonism (no TLR)",
+        ("KeratinocyteIMQ1994", "Imbertson1998", "Schon2006"),
     ),
-    "il12": ("myeloid dendritic cells", "NF-κB", ("Ito2002",)),
+    "il12": (
+        "myeloid DCs and monocytes (driven in the model by the pDC and monocyte NF-κB)",
+        "TLR7 → NF-κB; TLR8 agonists induce more",
+        ("Ito2002", "Gorden2005"),
+    ),
 }
 NAMES = {
     "ifn_alpha": "IFN-α",
@@ -74,6 +86,7 @@ def cytokine_response(
     engagement: np.ndarray,
     genotype: str = "wild type",
     *,
+    adenosine_occupancy: np.ndarray,
     tnf_alpha_half_life_h: float = default("tnf_alpha_half_life_h"),
     il1_half_life_h: float = default("il1_half_life_h"),
     il6_half_life_h: float = default("il6_half_life_h"),
@@ -81,20 +94,27 @@ def cytokine_response(
     il12_half_life_h: float = default("il12_half_life_h"),
     **signalling_rates: float,
 ) -> dict[str, np.ndarray]:
-    """Branch activities and the six cytokines (relative units) for a TLR7 engagement.
+    """Branch activities and the six cytokines (relative units) for a TLR7 engagement and
+    an adenosine-receptor occupancy (each 0–1, on the grid ``time_h``, h).
 
     ``signalling_rates`` are the keyword arguments of
     :func:`~imiquimod_model.signalling.simulate_signalling` (registry names).
     """
-    branches = simulate_signalling(time_h, engagement, genotype_named(genotype), **signalling_rates)
-    myeloid = branches["nfkb_myeloid"]
-    mixed = 0.5 * (branches["nfkb_myeloid"] + branches["nfkb_keratinocyte"])
+    branches = simulate_signalling(
+        time_h,
+        engagement,
+        genotype_named(genotype),
+        adenosine_occupancy=adenosine_occupancy,
+        **signalling_rates,
+    )
+    immune = branches["nfkb_immune"]
+    keratinocyte = branches["nfkb_keratinocyte"]
     halves = {
-        "tnf_alpha": (myeloid, tnf_alpha_half_life_h),
-        "il1": (myeloid, il1_half_life_h),
-        "il6": (mixed, il6_half_life_h),
-        "il8": (mixed, il8_half_life_h),
-        "il12": (myeloid, il12_half_life_h),
+        "tnf_alpha": (immune, tnf_alpha_half_life_h),
+        "il1": (immune, il1_half_life_h),
+        "il6": (0.5 * (immune + keratinocyte), il6_half_life_h),
+        "il8": (keratinocyte, il8_half_life_h),
+        "il12": (immune, il12_half_life_h),
     }
     out = dict(branches)
     for name, (driver, half_life) in halves.items():
@@ -108,18 +128,25 @@ def cytokines_after_cream(
     duration_h: float,
     genotype: str = "wild type",
     tlr7_ec50_uM: float = default("tlr7_ec50_uM"),
+    adenosine_receptor_ki_uM: float = default("adenosine_receptor_ki_uM"),
     time_step_h: float = 0.25,
     **rates: float,
 ) -> dict[str, np.ndarray]:
-    """The whole chain, cream → free drug in skin → TLR7 → branches → cytokines, over
-    ``duration_h`` h. The cream, its strength and the area come with ``schedule``.
+    """The whole chain, cream → free drug in skin → TLR7 and adenosine receptors →
+    branches → cytokines, over ``duration_h`` h. The cream, its strength and the area
+    come with ``schedule``.
 
     ``rates`` are cytokine half-lives and signalling rates (registry names).
     """
     genotype_named(genotype)  # a clear error before the PK solve, not after
     exposure = pk.topical_exposure(schedule, duration_h=duration_h, time_step_h=time_step_h)
-    engagement = tlr7_engagement(exposure.free_concentration_uM, tlr7_ec50_uM)
-    out = cytokine_response(exposure.time_h, engagement, genotype, **rates)
+    free = exposure.free_concentration_uM
+    engagement = tlr7_engagement(free, tlr7_ec50_uM)
+    occupancy = adenosine_receptor_occupancy(free, adenosine_receptor_ki_uM)
+    out = cytokine_response(
+        exposure.time_h, engagement, genotype, adenosine_occupancy=occupancy, **rates
+    )
     out["time_h"] = exposure.time_h
     out["engagement"] = engagement
+    out["adenosine_occupancy"] = occupancy
     return out

@@ -10,10 +10,12 @@ The chain, each link a switch that a condition can remove:
   with ``P`` in units of the maximal recruited number;
 * recruited pDCs become TRAIL⁺ granzyme B⁺ killers, again needing TLR7/MyD88 and IFNAR:
   ``dA/dt = S·φ/τ_A·(1 − A) − k_A·A``;
-* the tumour grows logistically and is killed by killer pDCs (and, weakly, by T, B and NK
-  cells whose response ``Y`` builds over about a week):
-  ``dT/dt = ρ·T·(1 − T/T_max) − (κ·P·A·b + κ_TBNK·Y)·T``, where ``b`` is 1, or the
-  residual fraction when TRAIL and granzyme B are blocked.
+* the tumour grows logistically and is killed by killer pDCs, (weakly) by T, B and NK
+  cells whose response ``Y`` builds over about a week, and by imiquimod itself, which
+  drives tumour cells into apoptosis without any TLR (Schön et al. 2003, 2004):
+  ``dT/dt = ρ·T·(1 − T/T_max) − (κ·P·A·b + κ_TBNK·Y + κ_apo·C/(C + EC50_apo))·T``,
+  where ``b`` is 1, or the residual fraction when TRAIL and granzyme B are blocked, and
+  ``C`` is the free imiquimod concentration.
 
 Every rate is an assumption (see the registry); the model is semi-quantitative. Each step
 is solved exactly with its rates held, so activities stay in [0, 1], the tumour stays
@@ -35,7 +37,7 @@ import numpy as np
 from . import pk
 from .kinetics import rate_from_half_life, relax, toward
 from .parameters import default, validate
-from .receptor import tlr7_engagement
+from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import Genotype, simulate_signalling
 
 HOURS_PER_DAY = 24.0
@@ -51,6 +53,7 @@ class Condition(Genotype):
     adaptive_and_nk: bool = True
     trail_and_granzyme_b: bool = True
     imiquimod: bool = True
+    direct_apoptosis: bool = True
 
 
 #: The conditions of Drobits et al. 2012 with the outcome its abstract states.
@@ -102,6 +105,10 @@ def tumour_response(
     engagement: np.ndarray,
     condition: Condition,
     *,
+    free_concentration_uM: np.ndarray,
+    adenosine_receptor_ki_uM: float = default("adenosine_receptor_ki_uM"),
+    direct_apoptosis_ec50_uM: float = default("direct_apoptosis_ec50_uM"),
+    direct_apoptosis_max_rate_per_day: float = default("direct_apoptosis_max_rate_per_day"),
     mast_activation_time_h: float = default("mast_activation_time_h"),
     mast_off_half_life_h: float = default("mast_off_half_life_h"),
     ccl2_production_gain: float = default("ccl2_production_gain"),
@@ -119,14 +126,28 @@ def tumour_response(
 ) -> dict[str, np.ndarray]:
     """Mast cells, CCL2, recruited and killer pDCs and tumour burden on the grid ``time_h``.
 
-    ``engagement`` is TLR7 engagement (0–1); the tumour burden starts at 1 (the burden
-    when treatment starts) and is in the same units throughout.
+    ``engagement`` is TLR7 engagement (0–1) and ``free_concentration_uM`` the free
+    imiquimod (µM) at each time; the tumour burden starts at 1 (the burden when treatment
+    starts) and is in the same units throughout.
     """
     if not isinstance(condition, Condition):
         raise ValueError("condition must be a killers.Condition; see CONDITIONS")
     t = np.asarray(time_h, dtype=float)
+    free = np.asarray(free_concentration_uM, dtype=float)
+    if free.shape != t.shape or np.any(~np.isfinite(free)) or np.any(free < 0):
+        raise ValueError("free_concentration_uM must be ≥ 0 µM at every time of time_h")
+    if not condition.imiquimod:
+        free = np.zeros(len(t))
     e = np.asarray(engagement, dtype=float) if condition.imiquimod else np.zeros(len(t))
-    signals = simulate_signalling(t, e, condition, **signalling_rates)
+    occupancy = adenosine_receptor_occupancy(free, adenosine_receptor_ki_uM)
+    signals = simulate_signalling(
+        t, e, condition, adenosine_occupancy=occupancy, **signalling_rates
+    )
+    ec50_apo = validate("direct_apoptosis_ec50_uM", direct_apoptosis_ec50_uM)
+    kappa_apo = validate("direct_apoptosis_max_rate_per_day", direct_apoptosis_max_rate_per_day)
+    if not condition.direct_apoptosis:
+        kappa_apo = 0.0
+    apoptosis = (kappa_apo * free / (free + ec50_apo)).tolist()  # per day, TLR-independent
     k_m_on = 1 / validate("mast_activation_time_h", mast_activation_time_h)
     k_m_off = rate_from_half_life(validate("mast_off_half_life_h", mast_off_half_life_h))
     gain = validate("ccl2_production_gain", ccl2_production_gain) if condition.ccl2 else 0.0
@@ -151,8 +172,9 @@ def tumour_response(
     # the loop works on Python floats and lists: numpy scalars cost ten times as much
     drive = (signals["signal"] * signals["ifnar_signal"]).tolist()  # TLR7/MyD88 and IFNAR
     ifnar = signals["ifnar_signal"].tolist()
-    for dt, driven, ifnar_now in zip(np.diff(t).tolist(), drive[:-1], ifnar[:-1], strict=True):
-        kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes
+    steps = zip(np.diff(t).tolist(), drive[:-1], ifnar[:-1], apoptosis[:-1], strict=True)
+    for dt, driven, ifnar_now, direct in steps:
+        kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes + direct
         tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
         m = relax(m, k_m_on * driven, k_m_off, dt)
         c = toward(c, gain * m, k_c, dt)
@@ -163,6 +185,7 @@ def tumour_response(
     states = np.array(rows)
     out = {name: states[:, j] for j, name in enumerate(names)}
     out["ifn_alpha"] = signals["ifn_alpha"]
+    out["direct_apoptosis_per_day"] = np.array(apoptosis)
     return out
 
 
@@ -192,8 +215,11 @@ def tumour_course(
     exposure = pk.topical_exposure(
         schedule, duration_h=DAYS_FOLLOWED * HOURS_PER_DAY, time_step_h=time_step_h
     )
-    engagement = tlr7_engagement(exposure.free_concentration_uM)
-    out = tumour_response(exposure.time_h, engagement, chosen, **rates)
+    free = exposure.free_concentration_uM
+    ec50 = rates.pop("tlr7_ec50_uM", default("tlr7_ec50_uM"))
+    out = tumour_response(
+        exposure.time_h, tlr7_engagement(free, ec50), chosen, free_concentration_uM=free, **rates
+    )
     out["time_days"] = exposure.time_h / HOURS_PER_DAY
     return out
 

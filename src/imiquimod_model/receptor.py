@@ -1,7 +1,10 @@
-"""TLR7 engagement as a function of local imiquimod concentration.
+"""What free imiquimod occupies: TLR7, and adenosine receptors outside any TLR.
 
-Engagement is the fraction of the maximal TLR7 response, a Hill function of concentration.
-Both its EC50 and its Hill coefficient are assumptions (see the registry).
+TLR7 engagement is the fraction of the maximal TLR7 response, a Hill function of the free
+concentration; its EC50 and Hill coefficient are assumptions (see the registry).
+Imiquimod also binds adenosine A1 and A2A receptors as an antagonist, without TLR7 or
+TLR8 (Schön et al. 2006); their occupancy is that of a competitive ligand, ``C/(C + K_A)``,
+with an assumed ``K_A``.
 
 Examples
 --------
@@ -9,6 +12,8 @@ Examples
 0.5
 >>> float(tlr7_engagement(0.0))
 0.0
+>>> float(adenosine_receptor_occupancy(10.0, adenosine_receptor_ki_uM=10.0))
+0.5
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from .parameters import default, validate
+
+
+def _concentration(concentration_uM: np.ndarray | float) -> np.ndarray:
+    """Free imiquimod (µM) as an array, or a clear error for a negative or missing value."""
+    conc = np.asarray(concentration_uM, dtype=float)
+    if np.any(~np.isfinite(conc)) or np.any(conc < 0):
+        raise ValueError("concentration_uM (imiquimod concentration) must be finite and ≥ 0 µM")
+    return conc
 
 
 def tlr7_engagement(
@@ -26,10 +39,18 @@ def tlr7_engagement(
     """Fraction of maximal TLR7 response (0 to 1) at the given concentrations in µM."""
     ec50 = validate("tlr7_ec50_uM", tlr7_ec50_uM)
     hill = validate("tlr7_hill_coefficient", tlr7_hill_coefficient)
-    conc = np.asarray(concentration_uM, dtype=float)
-    if np.any(~np.isfinite(conc)) or np.any(conc < 0):
-        raise ValueError("concentration_uM (imiquimod concentration) must be finite and ≥ 0 µM")
+    conc = _concentration(concentration_uM)
     # 1 / (1 + (EC50/C)^n) is the Hill function written so that every floating-point step
     # is monotone in C (C/(C+EC50) can round down as C grows); C = 0 gives 1/inf = 0.
     with np.errstate(divide="ignore"):
         return 1.0 / (1.0 + (ec50 / conc) ** hill)
+
+
+def adenosine_receptor_occupancy(
+    concentration_uM: np.ndarray | float,
+    adenosine_receptor_ki_uM: float = default("adenosine_receptor_ki_uM"),
+) -> np.ndarray:
+    """Fraction (0 to 1) of adenosine A1/A2A receptors held by free imiquimod (µM)."""
+    ki = validate("adenosine_receptor_ki_uM", adenosine_receptor_ki_uM)
+    conc = _concentration(concentration_uM)
+    return conc / (conc + ki)

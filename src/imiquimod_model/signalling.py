@@ -1,13 +1,23 @@
-"""From TLR7 engagement to NF-κB and IRF7 activity, with the IFN-α loop and tolerance.
+"""From free imiquimod to NF-κB and IRF7 activity, cell type by cell type.
 
-The signal through MyD88 is TLR7 engagement reduced by a refractory (tolerance) state,
-``S = E·(1 − R)``. It drives three branches, each an activity between 0 and 1:
+The TLR7 signal through MyD88 is TLR7 engagement reduced by tolerance and raised by
+priming, ``S = E·(1 − R)·(1 + g_P·P)``:
 
-* NF-κB in monocytes and myeloid dendritic cells (fast);
-* NF-κB in keratinocytes (slow);
-* IRF7 in plasmacytoid dendritic cells, amplified by IFN-α acting on IFNAR.
+* tolerance ``R`` is loss of TLR7 built up by engagement itself, not by interferon
+  (Koga-Yamakawa et al. 2015): ``dR/dt = E/τ_R·(1 − R) − k_R·R``;
+* priming ``P`` is TLR7 induced by interferon between doses (Fidock et al. 2011):
+  ``dP/dt = k_P·(Φ − P)``, with ``Φ`` the IFNAR signal.
 
-Each obeys ``dX/dt = k_on·drive·(1 − X) − k_off·X``, and IFN-α obeys
+The signal drives, each an activity between 0 and 1:
+
+* IRF7 in plasmacytoid dendritic cells, the cells a TLR7 agonist acts on directly
+  (Gorden et al. 2005), amplified by IFN-α acting on IFNAR;
+* NF-κB in pDCs and, less, in monocytes (relative response ``w``).
+
+Apart from TLR7, free imiquimod antagonises adenosine receptors (occupancy ``A``) and so
+drives NF-κB in keratinocytes without TLR7, TLR8 or immune cells (Schön et al. 2006).
+
+Each branch obeys ``dX/dt = k_on·drive·(1 − X) − k_off·X``, and IFN-α obeys
 ``dF/dt = k_F·(IRF7 − F)``. Rates are held over each time step and each step is solved
 exactly (exponential integrator), so activities stay within [0, 1] and a constant input
 reaches the closed-form steady state. Genotypes are switches on the mechanism.
@@ -15,9 +25,12 @@ reaches the closed-form steady state. Genotypes are switches on the mechanism.
 Examples
 --------
 >>> t = np.arange(0, 48.25, 0.25)
->>> out = simulate_signalling(t, np.ones_like(t), GENOTYPES["MyD88 knockout"])
->>> float(out["irf7"].max()), float(out["nfkb_myeloid"].max())
+>>> on = np.ones_like(t)
+>>> out = simulate_signalling(t, on, GENOTYPES["MyD88 knockout"], adenosine_occupancy=on / 2)
+>>> float(out["irf7"].max()), float(out["nfkb_immune"].max())
 (0.0, 0.0)
+>>> bool(out["nfkb_keratinocyte"].max() > 0)  # the TLR-independent branch remains
+True
 """
 
 from __future__ import annotations
@@ -38,6 +51,7 @@ class Genotype:
     myd88: bool = True
     ifnar1: bool = True
     pdc: bool = True
+    tlr_independent: bool = True
 
 
 GENOTYPES: dict[str, Genotype] = {
@@ -46,6 +60,7 @@ GENOTYPES: dict[str, Genotype] = {
     "MyD88 knockout": Genotype(myd88=False),
     "IFNAR1 knockout": Genotype(ifnar1=False),
     "pDC depleted": Genotype(pdc=False),
+    "TLR-independent action blocked": Genotype(tlr_independent=False),
 }
 
 
@@ -61,8 +76,10 @@ def simulate_signalling(
     engagement: np.ndarray,
     genotype: Genotype = GENOTYPES["wild type"],
     *,
+    adenosine_occupancy: np.ndarray,
     myeloid_activation_time_h: float = default("myeloid_activation_time_h"),
     myeloid_off_half_life_h: float = default("myeloid_off_half_life_h"),
+    monocyte_tlr7_relative_response: float = default("monocyte_tlr7_relative_response"),
     keratinocyte_activation_time_h: float = default("keratinocyte_activation_time_h"),
     keratinocyte_off_half_life_h: float = default("keratinocyte_off_half_life_h"),
     irf7_activation_time_h: float = default("irf7_activation_time_h"),
@@ -71,22 +88,29 @@ def simulate_signalling(
     ifn_loop_half_saturation: float = default("ifn_loop_half_saturation"),
     tolerance_onset_time_h: float = default("tolerance_onset_time_h"),
     tolerance_recovery_half_life_h: float = default("tolerance_recovery_half_life_h"),
+    tlr7_priming_gain: float = default("tlr7_priming_gain"),
+    tlr7_priming_half_life_h: float = default("tlr7_priming_half_life_h"),
     ifn_alpha_half_life_h: float = default("ifn_alpha_half_life_h"),
 ) -> dict[str, np.ndarray]:
-    """Branch activities (0–1) and IFN-α (relative units) on the grid ``time_h`` (h).
+    """Branch activities (0–1), tolerance, priming and IFN-α (relative units) on the grid
+    ``time_h`` (h).
 
-    ``engagement`` is the TLR7 engagement (0–1) at each time, held until the next one.
+    ``engagement`` is the TLR7 engagement (0–1) and ``adenosine_occupancy`` the adenosine-
+    receptor occupancy (0–1) at each time, each held until the next one.
     """
     t = np.asarray(time_h, dtype=float)
     e = np.asarray(engagement, dtype=float)
+    a = np.asarray(adenosine_occupancy, dtype=float)
     if t.ndim != 1 or t.shape != e.shape or len(t) < 2 or np.any(np.diff(t) <= 0):
         raise ValueError("time_h must increase and match engagement in length")
-    if np.any(~np.isfinite(e)) or np.any((e < 0) | (e > 1)):
-        raise ValueError("engagement (TLR7 engagement) must lie between 0 and 1")
+    for name, x in (("engagement (TLR7 engagement)", e), ("adenosine_occupancy", a)):
+        if x.shape != t.shape or np.any(~np.isfinite(x)) or np.any((x < 0) | (x > 1)):
+            raise ValueError(f"{name} must lie between 0 and 1 at every time of time_h")
     if not isinstance(genotype, Genotype):
         raise ValueError("genotype must be a signalling.Genotype; see GENOTYPES")
     k_n_on = 1 / validate("myeloid_activation_time_h", myeloid_activation_time_h)
     k_n_off = rate_from_half_life(validate("myeloid_off_half_life_h", myeloid_off_half_life_h))
+    w_mono = validate("monocyte_tlr7_relative_response", monocyte_tlr7_relative_response)
     k_k_on = 1 / validate("keratinocyte_activation_time_h", keratinocyte_activation_time_h)
     k_k_off = rate_from_half_life(
         validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h)
@@ -100,30 +124,37 @@ def simulate_signalling(
     k_r_off = rate_from_half_life(
         validate("tolerance_recovery_half_life_h", tolerance_recovery_half_life_h)
     )
+    priming_gain = validate("tlr7_priming_gain", tlr7_priming_gain)
+    k_p = rate_from_half_life(validate("tlr7_priming_half_life_h", tlr7_priming_half_life_h))
     k_f = rate_from_half_life(validate("ifn_alpha_half_life_h", ifn_alpha_half_life_h))
 
     seen = e if genotype.tlr7 else np.zeros_like(e)  # no receptor, nothing engaged
     passes = 1.0 if genotype.myd88 else 0.0
     in_pdc = 1.0 if genotype.pdc else 0.0
+    immune_cells = (in_pdc + w_mono) / (1.0 + w_mono)  # pDCs' share of NF-κB, and monocytes'
+    blocked = a if genotype.tlr_independent else np.zeros_like(a)
     # the loop works on Python floats and lists: numpy scalars cost ten times as much
     steps = np.diff(t).tolist()
     seen_at = np.asarray(seen, dtype=float).tolist()
-    names = ("refractory", "nfkb_myeloid", "nfkb_keratinocyte", "irf7", "ifn_alpha")
-    rows = [(0.0, 0.0, 0.0, 0.0, 0.0)]  # the states above, at each time
+    blocked_at = np.asarray(blocked, dtype=float).tolist()
+    names = ("refractory", "priming", "nfkb_immune", "nfkb_keratinocyte", "irf7", "ifn_alpha")
+    rows = [(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)]  # the states above, at each time
     signal, ifnar_signal = [], []
-    r = nm = nk = i7 = f = 0.0
-    for dt, engaged in zip(steps, seen_at[:-1], strict=True):
-        s = passes * engaged * (1.0 - r)
+    r = p = nm = nk = i7 = f = 0.0
+    for dt, engaged, occupied in zip(steps, seen_at[:-1], blocked_at[:-1], strict=True):
+        s = passes * engaged * (1.0 - r) * (1.0 + priming_gain * p)
+        phi = has_ifnar * f / (half_sat + f)
         signal.append(s)
-        ifnar_signal.append(has_ifnar * f / (half_sat + f))
+        ifnar_signal.append(phi)
         r = relax(r, k_r_on * passes * engaged, k_r_off, dt)
-        nm = relax(nm, k_n_on * s, k_n_off, dt)
-        nk = relax(nk, k_k_on * s, k_k_off, dt)
+        p = toward(p, phi, k_p, dt)
+        nm = relax(nm, k_n_on * s * immune_cells, k_n_off, dt)
+        nk = relax(nk, k_k_on * occupied, k_k_off, dt)
         i7_before = i7
-        i7 = relax(i7, k_i_on * s * in_pdc * (1.0 + gain * ifnar_signal[-1]), k_i_off, dt)
+        i7 = relax(i7, k_i_on * s * in_pdc * (1.0 + gain * phi), k_i_off, dt)
         f = toward(f, i7_before, k_f, dt)  # dF/dt = k_F (IRF7 − F)
-        rows.append((r, nm, nk, i7, f))
-    signal.append(passes * seen_at[-1] * (1.0 - r))
+        rows.append((r, p, nm, nk, i7, f))
+    signal.append(passes * seen_at[-1] * (1.0 - r) * (1.0 + priming_gain * p))
     ifnar_signal.append(has_ifnar * f / (half_sat + f))
     states = np.array(rows)
     out = {name: states[:, j] for j, name in enumerate(names)}

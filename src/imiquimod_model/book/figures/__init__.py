@@ -13,7 +13,7 @@ from . import cream_to_receptor, killers, outcomes, signalling
 #: Every explorer the book shows; tests and benchmarks iterate over this.
 ALL_EXPLORERS = (
     cream_to_receptor.CREAM_TO_RECEPTOR,
-    signalling.CYTOKINE_WEEK,
+    signalling.TOLERANCE_AND_PRIMING,
     signalling.KNOCKOUTS,
     killers.TUMOUR,
     killers.CCL2_RECRUITMENT,

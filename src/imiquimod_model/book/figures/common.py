@@ -11,14 +11,43 @@ array([0., 4., 8.])
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from ...parameters import PARAMETERS
 from ..explorers import PALETTE
 
 
 def every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
     """Every ``samples``-th value of each output in ``keys`` (for lighter pages)."""
     return {k: out[k][::samples] for k in keys}
+
+
+def spread(at_low: float, at_high: float, at_default: float) -> str:
+    """'a to b (default c)' with two significant figures."""
+    return f"{at_low:.2g} to {at_high:.2g} (default {at_default:.2g})"
+
+
+def low_high_rows(
+    names: tuple[str, ...], summary: Callable[..., dict[str, float]]
+) -> list[dict[str, str]]:
+    """One table row per assumed number in ``names``: its range, and each output of
+    ``summary(**{name: value})`` with that number at the low and the high end of its
+    registry range (the others at their defaults)."""
+    base = summary()
+    rows = []
+    for name in names:
+        p = PARAMETERS[name]
+        low, high = summary(**{name: p.low}), summary(**{name: p.high})
+        unit = f" {p.unit}" if p.unit else ""
+        row = {
+            "assumed number": f"{p.meaning} (${p.symbol}$)",
+            "range": f"{p.low:g} to {p.high:g}{unit} (default {p.value:g})",
+        }
+        row.update({k: spread(low[k], high[k], base[k]) for k in base})
+        rows.append(row)
+    return rows
 
 
 def hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ... import pk
-from ...parameters import PARAMETERS, default
+from ...parameters import default
 from ...receptor import tlr7_engagement
 from ..explorers import Control, Curve, Explorer, Panel
-from .common import every
+from .common import every, low_high_rows
 
 DAYS_SHOWN = 14
 HOURS_BETWEEN_POINTS = 2  # enough for 8-h contacts; keeps the static page light
@@ -142,33 +142,13 @@ SKIN_ASSUMPTIONS = (
 )
 
 
-def _free_summary(**pk_assumptions: float) -> tuple[float, float]:
+def _free_summary(**pk_assumptions: float) -> dict[str, float]:
     """Peak and 2-week mean free concentration (µM) at the label for actinic keratosis."""
     free = cream_to_receptor(**pk_assumptions)["free_uM"]
-    return float(free.max()), float(free.mean())
-
-
-def _spread(at_low: float, at_high: float, at_default: float) -> str:
-    """'a to b (default c)' with two significant figures."""
-    return f"{at_low:.2g} to {at_high:.2g} (default {at_default:.2g})"
+    return {"peak free drug (µM)": float(free.max()), "2-week mean (µM)": float(free.mean())}
 
 
 def free_drug_sensitivity() -> list[dict[str, str]]:
     """How the label's free concentration in skin moves when each assumed number is set to
     the low and the high end of its registry range (the others at their defaults)."""
-    base_peak, base_mean = _free_summary()
-    rows = []
-    for name in SKIN_ASSUMPTIONS:
-        p = PARAMETERS[name]
-        low_peak, low_mean = _free_summary(**{name: p.low})
-        high_peak, high_mean = _free_summary(**{name: p.high})
-        unit = f" {p.unit}" if p.unit else ""
-        rows.append(
-            {
-                "assumed number": f"{p.meaning} (${p.symbol}$)",
-                "range": f"{p.low:g} to {p.high:g}{unit} (default {p.value:g})",
-                "peak free drug (µM)": _spread(low_peak, high_peak, base_peak),
-                "2-week mean (µM)": _spread(low_mean, high_mean, base_mean),
-            }
-        )
-    return rows
+    return low_high_rows(SKIN_ASSUMPTIONS, _free_summary)
