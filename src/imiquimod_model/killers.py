@@ -169,12 +169,14 @@ def tumour_response(
     m = c = p = a = y = 0.0
     tumour = 1.0
     rows = [(m, c, p, a, y, tumour)]  # the states above, at each time
+    by_pdcs = []  # the kill rate (per day) by killer pDCs over each step
     # the loop works on Python floats and lists: numpy scalars cost ten times as much
     drive = (signals["signal"] * signals["ifnar_signal"]).tolist()  # TLR7/MyD88 and IFNAR
     ifnar = signals["ifnar_signal"].tolist()
     steps = zip(np.diff(t).tolist(), drive[:-1], ifnar[:-1], apoptosis[:-1], strict=True)
     for dt, driven, ifnar_now, direct in steps:
-        kill_per_day = kappa * p * a * blockade + kappa_tbnk * y * lymphocytes + direct
+        by_pdcs.append(kappa * p * a * blockade)
+        kill_per_day = by_pdcs[-1] + direct + kappa_tbnk * y * lymphocytes
         tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
         m = relax(m, k_m_on * driven, k_m_off, dt)
         c = toward(c, gain * m, k_c, dt)
@@ -185,7 +187,10 @@ def tumour_response(
     states = np.array(rows)
     out = {name: states[:, j] for j, name in enumerate(names)}
     out["ifn_alpha"] = signals["ifn_alpha"]
+    out["signal"], out["ifnar_signal"] = signals["signal"], signals["ifnar_signal"]
     out["direct_apoptosis_per_day"] = np.array(apoptosis)
+    out["pdc_kill_per_day"] = np.array([*by_pdcs, kappa * p * a * blockade])
+    out["innate_kill_per_day"] = out["pdc_kill_per_day"] + out["direct_apoptosis_per_day"]
     return out
 
 
@@ -206,14 +211,18 @@ def tumour_course(
     condition: str = "wild type",
     *,
     applications_per_week: float = TREATMENT.applications_per_week,
+    days_followed: float = DAYS_FOLLOWED,
     time_step_h: float = 1.0,
     **rates: float,
 ) -> dict[str, np.ndarray]:
-    """The whole chain for one condition over 4 weeks of cream (hourly grid)."""
+    """The whole chain for one condition over 4 weeks of cream, followed for
+    ``days_followed`` days (28 to 364; hourly grid)."""
     chosen = condition_named(condition)
+    if not DAYS_FOLLOWED <= days_followed <= 364:
+        raise ValueError(f"days_followed = {days_followed!r} days must lie between 28 and 364")
     schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=4)
     exposure = pk.topical_exposure(
-        schedule, duration_h=DAYS_FOLLOWED * HOURS_PER_DAY, time_step_h=time_step_h
+        schedule, duration_h=days_followed * HOURS_PER_DAY, time_step_h=time_step_h
     )
     free = exposure.free_concentration_uM
     ec50 = rates.pop("tlr7_ec50_uM", default("tlr7_ec50_uM"))
