@@ -8,7 +8,7 @@ imports its own module as ``figures`` and shows an explorer in one line,
 
 from __future__ import annotations
 
-from . import cream_to_receptor, killers, outcomes, signalling
+from . import adaptive, cream_to_receptor, killers, outcomes, signalling
 
 #: Every explorer the book shows; tests and benchmarks iterate over this.
 ALL_EXPLORERS = (
@@ -17,6 +17,8 @@ ALL_EXPLORERS = (
     signalling.KNOCKOUTS,
     killers.TUMOUR,
     killers.CCL2_RECRUITMENT,
+    adaptive.INNATE_AND_ADAPTIVE,
+    adaptive.RECURRENCE,
     outcomes.SCHEDULE,
     outcomes.COMPARISON,
 )

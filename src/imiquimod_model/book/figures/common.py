@@ -24,13 +24,27 @@ def every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
     return {k: out[k][::samples] for k in keys}
 
 
-def spread(at_low: float, at_high: float, at_default: float) -> str:
-    """'a to b (default c)' with two significant figures."""
-    return f"{at_low:.2g} to {at_high:.2g} (default {at_default:.2g})"
+def two_figures(value: float) -> str:
+    """A number with two significant figures, without scientific notation."""
+    return f"{float(f'{value:.2g}'):g}" if abs(value) >= 1e-4 or value == 0 else "0"
+
+
+def percent(value: float) -> str:
+    """A percentage as the book prints it: whole numbers, and "<1" for small shares."""
+    return "0" if value == 0 else "<1" if abs(value) < 0.5 else f"{value:.0f}"
+
+
+def spread(
+    at_low: float, at_high: float, at_default: float, form: Callable[[float], str] = two_figures
+) -> str:
+    """'a to b (default c)'."""
+    return f"{form(at_low)} to {form(at_high)} (default {form(at_default)})"
 
 
 def low_high_rows(
-    names: tuple[str, ...], summary: Callable[..., dict[str, float]]
+    names: tuple[str, ...],
+    summary: Callable[..., dict[str, float]],
+    form: Callable[[float], str] = two_figures,
 ) -> list[dict[str, str]]:
     """One table row per assumed number in ``names``: its range, and each output of
     ``summary(**{name: value})`` with that number at the low and the high end of its
@@ -45,7 +59,7 @@ def low_high_rows(
             "assumed number": f"{p.meaning} (${p.symbol}$)",
             "range": f"{p.low:g} to {p.high:g}{unit} (default {p.value:g})",
         }
-        row.update({k: spread(low[k], high[k], base[k]) for k in base})
+        row.update({k: spread(low[k], high[k], base[k], form) for k in base})
         rows.append(row)
     return rows
 
