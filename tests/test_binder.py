@@ -116,8 +116,20 @@ def _open(browser, lab, path):
     return opened
 
 
+#: Values typed into an explorer's first entry box, tried in turn until one is in range.
+TYPED = ("2", "3", "200", "0.05", "0.1")
+CHANGED = "([g, b]) => JSON.stringify(g._fullData.map(t => t.y)) !== b"
+CHANGED_OR_REFUSED = (  # redrawn, or a message naming the value typed
+    "([g, b, box, v]) => JSON.stringify(g._fullData.map(t => t.y)) !== b"
+    " || (box.querySelector('.imq-error')?.textContent ?? '').includes(`= ${v}`)"
+)
+
+
 def _explorer_moves_redraw(page) -> int:
-    """Move one control of every explorer; return how many explorers redrew."""
+    """Type a value (or pick an option) in every explorer; return how many redrew.
+
+    A typed value outside a control's range must be refused with a message; the next
+    candidate is tried then, so each explorer is moved by a value it accepts."""
     boxes = page.locator(".widget-vbox:has(.js-plotly-plot)")
     redrawn = 0
     for i in range(boxes.count()):
@@ -125,21 +137,28 @@ def _explorer_moves_redraw(page) -> int:
         plot = box.locator(".js-plotly-plot").first
         before = plot.evaluate("g => JSON.stringify(g._fullData.map(t => t.y))")
         entries = box.locator(".widget-text input")
-        if entries.count():
-            entry = entries.first
-            entry.scroll_into_view_if_needed()
-            entry.fill("2" if entry.input_value() != "2" else "3")
-            entry.press("Enter")
-        else:
+        if not entries.count():
             menu = box.locator("select").first
             menu.scroll_into_view_if_needed()
             menu.select_option(index=1)
-        page.wait_for_function(
-            "([g, b]) => JSON.stringify(g._fullData.map(t => t.y)) !== b",
-            arg=[plot.element_handle(), before],
-            timeout=20_000,
-        )
-        redrawn += 1
+            page.wait_for_function(CHANGED, arg=[plot.element_handle(), before], timeout=20_000)
+            redrawn += 1
+            continue
+        entry = entries.first
+        entry.scroll_into_view_if_needed()
+        shown = entry.input_value()  # a value equal to it would change nothing
+        for value in (v for v in TYPED if float(v) != float(shown)):
+            entry.fill(value)
+            entry.press("Enter")
+            page.wait_for_function(
+                CHANGED_OR_REFUSED,
+                arg=[plot.element_handle(), before, box.element_handle(), value],
+                timeout=20_000,
+            )
+            if page.evaluate(CHANGED, [plot.element_handle(), before]):
+                redrawn += 1
+                break
+            assert box.locator(".imq-error").count() == 1  # refused, with a message
     return redrawn
 
 
