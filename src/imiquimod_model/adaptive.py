@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from .killers import condition_named, logistic_step, tumour_course
+from .killers import TREATMENT, condition_named, logistic_step, tumour_course
 from .kinetics import rate_from_half_life, relax
 from .parameters import default, validate
 
@@ -89,11 +89,12 @@ def delayed_arrivals(
     if not 0 < delay_days < math.inf:
         raise ValueError(f"delay_days = {delay_days!r} days must be positive and finite")
     rate = steps / delay_days
+    steps_h = np.diff(t).tolist()
+    maps = {dt: _chain_step(rate, dt, steps) for dt in set(steps_h)}  # one map per step length
     x = [0.0] * steps
     out = [0.0]
-    cache: dict[float, tuple] = {}
-    for dt, held in zip(np.diff(t).tolist(), u[:-1].tolist(), strict=True):
-        phi, gamma = cache.setdefault(dt, _chain_step(rate, dt, steps))
+    for dt, held in zip(steps_h, u[:-1].tolist(), strict=True):
+        phi, gamma = maps[dt]
         x = [sum(phi[i][j] * x[j] for j in range(i + 1)) + gamma[i] * held for i in range(steps)]
         out.append(rate * x[-1])
     return np.array(out)
@@ -116,7 +117,7 @@ def lesion_course(
     condition: str = "wild type",
     arms: Arms = Arms(),
     *,
-    applications_per_week: float = 5,
+    applications_per_week: float = TREATMENT.applications_per_week,
     days: float = 56,
     dc_priming_delay_days: float = default("dc_priming_delay_days"),
     t_cell_recruitment_gain: float = default("t_cell_recruitment_gain"),
@@ -171,8 +172,8 @@ def lesion_course(
     remembers = 1.0 if (has_t_cells and arms.memory) else 0.0
     rate = DELAY_STEPS / delay
     dt = float(time_days[1] - time_days[0])  # the innate course's even grid
-    (p0, _, _), (p1, p0_, _), (p2, p1_, p0__) = _chain_step(rate, dt, DELAY_STEPS)[0]
-    g0, g1, g2 = _chain_step(rate, dt, DELAY_STEPS)[1]
+    phi, (g0, g1, g2) = _chain_step(rate, dt, DELAY_STEPS)
+    (p0, _, _), (p1, p0_, _), (p2, p1_, p0__) = phi
     x0 = x1 = x2 = 0.0  # the chain, unrolled for its DELAY_STEPS = 3 steps
     e = m = 0.0
     tumour = 1.0

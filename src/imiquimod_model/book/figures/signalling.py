@@ -3,6 +3,8 @@ outputs of its sensitivity screen."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ... import cytokines, pk
@@ -169,14 +171,24 @@ def knockout_rows() -> list[dict[str, str]]:
     return rows
 
 
+@functools.cache
+def _fortnight(applications_per_week: int, cream_percent: float, rates: tuple) -> dict:
+    """The chain over the first two weeks of a course of one sachet (solved once per
+    schedule and rates: the chapter's tables ask for the same course several times)."""
+    schedule = pk.Schedule(
+        applications_per_week=applications_per_week, weeks=16, cream_percent=cream_percent
+    )
+    out = cytokines.cytokines_after_cream(schedule, duration_h=COURSE_H, **dict(rates))
+    for array in out.values():
+        array.setflags(write=False)  # shared between calls: read-only
+    return out
+
+
 def ifn_by_week(
     applications_per_week: int = 2, cream_percent: float = 5.0, **rates: float
 ) -> tuple[float, float]:
     """IFN-α exposure (relative units × h) in weeks 1 and 2 of a course of one sachet."""
-    schedule = pk.Schedule(
-        applications_per_week=applications_per_week, weeks=16, cream_percent=cream_percent
-    )
-    out = cytokines.cytokines_after_cream(schedule, duration_h=COURSE_H, **rates)
+    out = _fortnight(applications_per_week, cream_percent, tuple(sorted(rates.items())))
     t, ifn = out["time_h"], out["ifn_alpha"]
     first, second = t <= WEEK_H, t >= WEEK_H
     return float(np.trapezoid(ifn[first], t[first])), float(np.trapezoid(ifn[second], t[second]))
@@ -185,7 +197,7 @@ def ifn_by_week(
 def dose_peaks(applications_per_week: int = 2, **rates: float) -> list[float]:
     """The IFN-α peak (relative) after each application in the first two weeks."""
     schedule = pk.Schedule(applications_per_week=applications_per_week, weeks=16)
-    out = cytokines.cytokines_after_cream(schedule, duration_h=COURSE_H, **rates)
+    out = _fortnight(applications_per_week, schedule.cream_percent, tuple(sorted(rates.items())))
     t, ifn = out["time_h"], out["ifn_alpha"]
     starts = [s for s in schedule.application_times_h() if s < COURSE_H]
     ends = [*starts[1:], COURSE_H + 1]
