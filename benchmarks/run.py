@@ -6,7 +6,11 @@
 - `make book` from a clean copy of the tracked files (< 3 min) and cached rebuild (< 30 s);
 - bytes per page, HTML with its data, plotly.js excluded (< 3 MB);
 - JupyterLab: control change to repainted figure in a real JupyterLab (Binder-like checkout,
-  Chromium), keyboard steps on every slider of every chapter with explorers (median < 50 ms).
+  Chromium), keyboard steps on every slider of every chapter with explorers (median < 50 ms);
+- virtual trial: 1,000 patients on a 16-week course, per-patient outcomes and the predicted
+  clearance with its band (median < 50 ms), for a schedule seen before and a new one;
+- calibration: maximum likelihood and posterior draws (< 2 min), and the leave-one-trial-out
+  refits.
 
 Results are printed and written to _build/bench.json.
 """
@@ -61,6 +65,40 @@ def live_updates(repeats: int = 60) -> dict[str, dict[str, float]]:
             samples.append((time.perf_counter() - start) * 1e3)
         results[explorer.name] = _summary(samples)
     return results
+
+
+def virtual_trials() -> dict[str, dict[str, float]]:
+    """A 16-week virtual trial of 1,000 patients and its prediction: with the schedule's
+    chain already solved (a control revisited) and with a new schedule (chain solved)."""
+    from imiquimod_model import pk, trials
+
+    schedules = [
+        pk.Schedule(applications_per_week=n, weeks=16, cream_percent=s)
+        for n in (2, 3, 5, 7)
+        for s in (2.5, 3.75, 5.0)
+    ]
+    new, seen = [], []
+    for schedule in schedules:
+        for samples in (new, seen):  # first call solves the chain, the second reuses it
+            start = time.perf_counter()
+            trials.virtual_trial("actinic keratosis", schedule, patients=1000)
+            trials.predict_clearance("actinic keratosis", schedule)
+            samples.append((time.perf_counter() - start) * 1e3)
+    return {"new_schedule": _summary(new), "schedule_seen_before": _summary(seen)}
+
+
+def calibration_time() -> dict[str, float]:
+    """Seconds for the calibration (maximum likelihood, posterior) and the held-out refits."""
+    from imiquimod_model import trials
+
+    arms = trials.calibration_arms()
+    start = time.perf_counter()
+    best, _ = trials.maximum_likelihood(arms)
+    trials.posterior_draws(arms, best)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    trials.leave_one_trial_out(best)
+    return {"fit_with_posterior_s": fit_s, "leave_one_trial_out_s": time.perf_counter() - start}
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -252,6 +290,8 @@ def book_build_times() -> dict[str, float]:
 
 def main() -> None:
     results = {"live_update": live_updates()}
+    results["virtual_trial"] = virtual_trials()
+    results["calibration"] = calibration_time()
     results["static_repaint"], results["page_weight"] = static_repaints_and_weights()
     results["book_build"] = book_build_times()
     results["jupyterlab_repaint"] = jupyterlab_repaints()

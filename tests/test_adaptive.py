@@ -225,3 +225,24 @@ def test_bad_arguments_are_clear_errors():
         adaptive.lesion_course("nude")
     with pytest.raises(ValueError, match="Arms"):
         adaptive.lesion_course(arms="all")
+
+
+def test_t_cells_and_memory_match_the_general_delay_chain():
+    """The unrolled three-step chain against delayed_arrivals and the same relaxations."""
+    from imiquimod_model.kinetics import rate_from_half_life, relax
+
+    t = np.arange(0.0, 60.0, 1 / 24)
+    departures = np.where(t < 20, 1.0, 0.0)
+    effectors, memory = adaptive.t_cells_and_memory(t, departures)
+    arrivals = adaptive.delayed_arrivals(t, departures, default("dc_priming_delay_days"))
+    e = m = 0.0
+    expected_e, expected_m = [0.0], [0.0]
+    k_e = rate_from_half_life(default("effector_t_cell_half_life_days"))
+    k_mem = rate_from_half_life(default("memory_half_life_days"))
+    for arriving in arrivals[1:]:
+        e = relax(e, default("t_cell_recruitment_gain") * arriving, k_e, 1 / 24)
+        m = relax(m, default("memory_formation_rate_per_day") * e, k_mem, 1 / 24)
+        expected_e.append(e)
+        expected_m.append(m)
+    assert effectors == pytest.approx(expected_e, abs=1e-12)
+    assert memory == pytest.approx(expected_m, abs=1e-12)

@@ -208,6 +208,53 @@ def lesion_course(
     return out
 
 
+def t_cells_and_memory(
+    time_days: np.ndarray,
+    departures: np.ndarray,
+    *,
+    remembers: bool = True,
+    dc_priming_delay_days: float = default("dc_priming_delay_days"),
+    t_cell_recruitment_gain: float = default("t_cell_recruitment_gain"),
+    effector_t_cell_half_life_days: float = default("effector_t_cell_half_life_days"),
+    memory_formation_rate_per_day: float = default("memory_formation_rate_per_day"),
+    memory_half_life_days: float = default("memory_half_life_days"),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Effector T cells in the lesion and memory (both 0–1) on ``time_days`` (days, an even
+    grid) for antigen-loaded dendritic cells leaving at ``departures`` (per day, held over
+    each step): the delay chain, ``dE/dt = g·y·(1 − E) − k_E·E`` and
+    ``dM/dt = k_M·E·(1 − M) − k_mem·M`` of :func:`lesion_course`, without its tumour."""
+    t = np.asarray(time_days, dtype=float)
+    u = np.asarray(departures, dtype=float)
+    if t.ndim != 1 or len(t) < 2 or u.shape != t.shape or np.any(~np.isfinite(u)):
+        raise ValueError("time_days and departures (per day) must be finite and of one length")
+    dt = float(t[1] - t[0])
+    if dt <= 0 or not np.allclose(np.diff(t), dt):
+        raise ValueError("time_days must be an even, increasing grid (days)")
+    rate = DELAY_STEPS / validate("dc_priming_delay_days", dc_priming_delay_days)
+    gain = validate("t_cell_recruitment_gain", t_cell_recruitment_gain)
+    k_e = rate_from_half_life(
+        validate("effector_t_cell_half_life_days", effector_t_cell_half_life_days)
+    )
+    k_m = validate("memory_formation_rate_per_day", memory_formation_rate_per_day)
+    k_m *= 1.0 if remembers else 0.0
+    k_mem = rate_from_half_life(validate("memory_half_life_days", memory_half_life_days))
+    phi, (g0, g1, g2) = _chain_step(rate, dt, DELAY_STEPS)
+    (p0, _, _), (p1, p0_, _), (p2, p1_, p0__) = phi
+    x0 = x1 = x2 = e = m = 0.0  # the delay chain unrolled, as in lesion_course
+    rows = [(e, m)]
+    for departing in u[:-1].tolist():
+        x0, x1, x2 = (
+            p0 * x0 + g0 * departing,
+            p1 * x0 + p0_ * x1 + g1 * departing,
+            p2 * x0 + p1_ * x1 + p0__ * x2 + g2 * departing,
+        )
+        e = relax(e, gain * rate * x2, k_e, dt)
+        m = relax(m, k_m * e, k_mem, dt)
+        rows.append((e, m))
+    states = np.array(rows)
+    return states[:, 0], states[:, 1]
+
+
 DAYS_PER_MONTH = 365.25 / 12
 #: The assumed numbers of recurrence after treatment (keywords of :func:`recurred_fraction`).
 RECURRENCE_ASSUMPTIONS = (

@@ -230,7 +230,7 @@ def misfit_rows() -> list[dict[str, str]]:
     """The listed misfits and their reasons."""
     return [
         {"arm": f"{trial}, {treatment}, {per_week}/week", "reason": reason}
-        for (trial, treatment, per_week), reason in outcomes.KNOWN_MISFITS.items()
+        for (trial, treatment, per_week, _), reason in outcomes.KNOWN_MISFITS.items()
     ]
 
 

@@ -1,0 +1,934 @@
+"""Virtual patients: the whole chain, from a course of cream to a trial's clearance rate.
+
+Each virtual patient has a skin permeability ``q`` (a factor on the flux of chapter 1), an
+immune responsiveness ``r`` (a factor on every immune kill rate of chapters 3 and 3b:
+killer pDCs, effector T cells, memory) and a number of lesions of different sizes. Both
+factors are log-normal across patients; lesion sizes ``L`` (log10 of the smallest size
+seen in clinic) are normal across lesions. For a patient the chain gives, on every day of
+the course and after it, the cumulative immune kill ``K(t)`` and direct (TLR-independent)
+kill ``A(t)``; a lesion's log burden is
+
+    ln B(t)/B(0) = ρ_h·t − r·K(t) − A(t),
+
+so a lesion of size ``L`` is below clinical detection at ``t`` when
+``L ≤ −ln(B/B0)/ln 10``, and is cured (extinct) once its burden has fallen below one cell.
+Antigen-loaded dendritic cells leave at the rate the killer pDCs kill, per unit of tumour
+(:func:`adaptive.t_cells_and_memory`), so priming does not depend on a lesion's size.
+
+A patient is clear when every lesion is. A share of patients clear on vehicle (the
+trial's background); the drug clears the rest as the chain says. Severe local reactions
+rise with the patient's local inflammatory signal (the weekly mean of the MyD88 signal,
+times ``r``); a share of those patients stop applying at the height of the reaction.
+
+The population is integrated by Gauss–Hermite quadrature over ``ln q`` and ``ln r`` and in
+closed form over lesions, so the likelihood is smooth and every result is reproducible.
+
+Examples
+--------
+>>> p = predict_clearance("superficial basal cell carcinoma")
+>>> 50 < p.percent < 100 and p.low <= p.percent <= p.high
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy.special import ndtr, roots_hermitenorm
+
+from . import pk
+from .adaptive import t_cells_and_memory
+from .killers import HOURS_PER_DAY, condition_named, tumour_response
+from .kinetics import rate_from_half_life
+from .outcomes import INDICATIONS, TrialArm, schedule_of, trial_arms
+from .parameters import default, validate
+from .receptor import tlr7_engagement
+
+FIT_FILE = Path(__file__).parent / "data" / "trial_fit.json"
+PERMEABILITY_NODES = 5
+RESPONSIVENESS_NODES = 24
+LN10 = math.log(10.0)
+DAYS_PER_WEEK = 7.0
+#: days simulated hour by hour after the last application; later times follow the fading
+#: T cells and memory in closed form
+SIMULATED_AFTER_DAYS = 56.0
+#: the inflammation that times a reaction: its running mean over this many hours
+INFLAMMATION_WINDOW_H = 168
+
+
+@dataclass(frozen=True)
+class Indication:
+    """What a virtual patient with this indication carries, and its label regimen."""
+
+    lesions: str  # registry name: lesions per patient
+    burden: str  # registry name: mean lesion size, log10 of the smallest seen in clinic
+    label: pk.Schedule
+    assessed_weeks_after: tuple[float, ...]
+    cleared: str  # "at" the assessment, or "by" it
+
+
+INDICATION: dict[str, Indication] = {
+    "actinic keratosis": Indication(
+        "ak_lesions_per_patient",
+        "ak_lesion_log10_burden",
+        pk.Schedule(applications_per_week=2, weeks=16),
+        (8.0,),
+        "at",
+    ),
+    "superficial basal cell carcinoma": Indication(
+        "sbcc_tumours_per_patient",
+        "sbcc_lesion_log10_burden",
+        pk.Schedule(applications_per_week=5, weeks=6),
+        (12.0,),
+        "at",
+    ),
+    "external genital warts": Indication(
+        "egw_warts_per_patient",
+        "egw_lesion_log10_burden",
+        pk.Schedule(applications_per_week=3, weeks=16),
+        (0.0,),
+        "by",
+    ),
+}
+
+
+def indication_named(name: str) -> Indication:
+    """The indication called ``name``; a clear error for an unknown one."""
+    if not isinstance(name, str) or name not in INDICATION:
+        raise ValueError(f"indication {name!r} is not one of: {', '.join(INDICATIONS)}")
+    return INDICATION[name]
+
+
+def _quadrature(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Standard-normal Gauss–Hermite nodes and weights (weights sum to 1)."""
+    z, w = roots_hermitenorm(nodes)
+    return z, w / w.sum()
+
+
+# --- the chain for one patient: kill integrals on a grid of days
+@dataclass(frozen=True)
+class KillCourse:
+    """The chain's cumulative kills for each permeability node, on ``time_days``."""
+
+    time_days: np.ndarray  # (T,)
+    immune: np.ndarray  # (Q, T): ∫ immune kill rate at r = 1, ln units
+    direct: np.ndarray  # (Q, T): ∫ direct (TLR-independent) kill, ln units
+    inflammation: np.ndarray  # (Q,): peak weekly-mean MyD88 signal during the course
+    reaction_day: np.ndarray  # (Q,): day the weekly-mean signal first reaches 90% of it
+    end_of_course_day: float
+
+
+def _simulate(
+    schedule: pk.Schedule, flux_factor: float, days: float, condition: str, rates: tuple = ()
+):
+    """Hourly chain for one patient: kill rates (per day), T cells, memory, signal.
+    ``rates`` are (name, value) pairs of the killers model's keywords."""
+    exposure = pk.topical_exposure(
+        schedule,
+        stratum_corneum_flux_ug_per_cm2_h=flux_factor
+        * default("stratum_corneum_flux_ug_per_cm2_h"),
+        duration_h=days * HOURS_PER_DAY,
+        time_step_h=1.0,
+    )
+    free = exposure.free_concentration_uM
+    chosen = condition_named(condition)
+    out = tumour_response(
+        exposure.time_h, tlr7_engagement(free), chosen, free_concentration_uM=free, **dict(rates)
+    )
+    time_days = exposure.time_h / HOURS_PER_DAY
+    departures = out["signal"] * out["ifnar_signal"] * out["pdc_kill_per_day"]
+    has_t_cells = chosen.adaptive_and_nk and chosen.cd8a_cells
+    effectors, memory = t_cells_and_memory(time_days, departures)
+    present = 1.0 if has_t_cells else 0.0
+    immune = out["pdc_kill_per_day"] + present * (
+        default("t_cell_killing_rate_per_day") * effectors
+        + default("memory_killing_rate_per_day") * memory
+    )
+    return time_days, immune, out["direct_apoptosis_per_day"], out["signal"], effectors, memory
+
+
+def _cumulative(rate_per_day: np.ndarray, dt_days: float) -> np.ndarray:
+    """∫ rate dt on the grid, with the rate held over each step (as the models step)."""
+    return np.concatenate([[0.0], np.cumsum(rate_per_day[:-1]) * dt_days])
+
+
+@functools.lru_cache(maxsize=256)
+def kill_course(
+    schedule: pk.Schedule,
+    last_day: float,
+    condition: str = "wild type",
+    permeability_log_sd: float = default("skin_permeability_log_sd"),
+    rates: tuple = (),
+) -> KillCourse:
+    """The chain at each permeability node, week by week to ``last_day`` (days from the
+    start, rounded up to a whole week): hourly while cream is used and for 8 weeks after,
+    then the fading T cells and memory in closed form."""
+    if not isinstance(schedule, pk.Schedule):
+        raise ValueError("schedule must be a pk.Schedule")
+    sd = validate("skin_permeability_log_sd", permeability_log_sd)
+    end = schedule.duration_h / HOURS_PER_DAY
+    last_day = DAYS_PER_WEEK * math.ceil(float(last_day) / DAYS_PER_WEEK - 1e-9)
+    simulated = max(min(last_day, end + SIMULATED_AFTER_DAYS), end + DAYS_PER_WEEK)
+    z, _ = _quadrature(PERMEABILITY_NODES)
+    k_e = rate_from_half_life(default("effector_t_cell_half_life_days"))
+    k_mem = rate_from_half_life(default("memory_half_life_days"))
+    kappa_t, kappa_m = (
+        default("t_cell_killing_rate_per_day"),
+        default("memory_killing_rate_per_day"),
+    )
+    later = np.arange(simulated + DAYS_PER_WEEK, last_day + 1.0, DAYS_PER_WEEK)  # closed form
+    immune, direct, peak, reaction_day = [], [], [], []
+    for node in z:
+        t, kill, apo, signal, eff, mem = _simulate(
+            schedule, math.exp(sd * node), simulated, condition, rates
+        )
+        dt = t[1] - t[0]
+        k_imm, k_apo = _cumulative(kill, dt), _cumulative(apo, dt)
+        weekly = slice(0, None, round(DAYS_PER_WEEK / dt))
+        s = t[weekly][-1]
+        after = later - s
+        tail = k_imm[weekly][-1] + kappa_t * eff[-1] * -np.expm1(-k_e * after) / k_e
+        tail = tail + kappa_m * mem[-1] * -np.expm1(-k_mem * after) / k_mem
+        immune.append(np.concatenate([k_imm[weekly], tail]))
+        direct.append(np.concatenate([k_apo[weekly], np.full(len(later), k_apo[-1])]))
+        window = np.convolve(signal, np.ones(INFLAMMATION_WINDOW_H) / INFLAMMATION_WINDOW_H)
+        weekly = window[: len(signal)]
+        peak.append(weekly.max())
+        reaction_day.append(t[np.argmax(weekly >= 0.9 * weekly.max())])
+    time_days = np.concatenate(
+        [DAYS_PER_WEEK * np.arange(len(immune[0]) - len(later), dtype=float), later]
+    )
+    return KillCourse(
+        time_days,
+        np.array(immune),
+        np.array(direct),
+        np.array(peak),
+        np.array(reaction_day),
+        end,
+    )
+
+
+# --- the population: quadrature over patients, closed form over lesions
+@dataclass(frozen=True)
+class Population:
+    """The numbers that describe the patients (registry names as keywords)."""
+
+    responsiveness_median: float = default("immune_responsiveness_median")
+    responsiveness_log_sd: float = default("immune_responsiveness_log_sd")
+    reaction_threshold: float = default("severe_reaction_threshold")
+    reaction_log_sd: float = default("severe_reaction_log_sd")
+    withdrawal_share: float = default("withdrawal_share_of_severe_reactions")
+    growth_per_day: float = default("residual_regrowth_rate_per_day")
+    burden_sd: float = default("lesion_log10_burden_sd")
+    one_cell_log10: float = default("one_cell_log10")
+
+
+def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: float) -> np.ndarray:
+    """ln B/B0 of a lesion that starts at its plateau: ``dB/dt = ρ_h·B·(1 − B/B0) − k·B``,
+    the kill rate ``k`` (per day, last axis over steps) held over each step of ``dt_days``
+    and solved exactly. Returns the log burden at every time (one more than the steps)."""
+    x = np.zeros(kill_per_day.shape[:-1])
+    out = [x]
+    for j, dt in enumerate(dt_days.tolist()):
+        net = growth - kill_per_day[..., j]
+        small = np.abs(net) < 1e-12
+        safe = np.where(small, 1.0, net)
+        span = np.where(small, dt, np.expm1(safe * dt) / safe)  # ∫ e^(net·s) ds over the step
+        x = x + net * dt - np.log1p(growth * np.exp(x) * span)
+        out.append(x)
+    return np.stack(out, axis=-1)
+
+
+def _thresholds(log_burden: np.ndarray, at: np.ndarray, mode: str, one_cell: float) -> np.ndarray:
+    """Largest lesion size (log10) that is clear at every assessment index in ``at``.
+
+    ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the last
+    assessment; "at": clear at each assessment, or extinct before it.
+    """
+    lowest = np.minimum.accumulate(log_burden, axis=-1)
+    if mode == "by":
+        return -lowest[..., at[-1]] / LN10
+    seen = -log_burden[..., at] / LN10
+    extinct = -lowest[..., at] / LN10 + one_cell
+    return np.maximum(seen, extinct).min(axis=-1)
+
+
+def all_clear(lesion_clear: np.ndarray, mean_lesions: float) -> np.ndarray:
+    """Share of patients with every lesion clear, each lesion clear with probability
+    ``lesion_clear`` and the number of lesions 1 + Poisson(mean − 1): the generating
+    function gives ``s·exp(−(m − 1)(1 − s))``."""
+    return lesion_clear * np.exp(-(mean_lesions - 1.0) * (1.0 - lesion_clear))
+
+
+@dataclass(frozen=True)
+class ArmPrediction:
+    """A course's outcome in a population of virtual patients (shares 0–1)."""
+
+    drug_clearance: np.ndarray  # without the background
+    severe_reaction: np.ndarray
+    withdrawn: np.ndarray
+    lesion_clearance: np.ndarray  # share of lesions clear (drug effect only)
+
+
+def course_outcome(
+    course: KillCourse,
+    assessment_days: np.ndarray,
+    mode: str,
+    lesions: int,
+    burden_mean: float | np.ndarray,
+    population: Population,
+    r_median: np.ndarray | None = None,
+    r_log_sd: np.ndarray | None = None,
+    threshold: np.ndarray | None = None,
+) -> ArmPrediction:
+    """Population outcome of a course; ``r_median``, ``r_log_sd`` and ``threshold`` may
+    be arrays (one value per parameter draw) that override the population's."""
+    p = population
+    median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
+    spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
+    theta = np.atleast_1d(p.reaction_threshold if threshold is None else threshold)
+    z_r, w_r = _quadrature(RESPONSIVENESS_NODES)
+    _, w_q = _quadrature(PERMEABILITY_NODES)
+    r = median[:, None] * np.exp(spread[:, None] * z_r[None, :])  # (W, R)
+    at = np.searchsorted(course.time_days, assessment_days - 1e-9)
+    at = np.minimum(at, len(course.time_days) - 1)
+    last = at.max() + 1
+    t = course.time_days[:last]
+    immune_rate = np.diff(course.immune[:, :last], axis=1) / np.diff(t)  # (Q, T − 1) per day
+    direct_rate = np.diff(course.direct[:, :last], axis=1) / np.diff(t)
+    # ln B/B0 for draw w, responsiveness node, permeability node, day: (W, R, Q, T)
+    log_burden = lesion_log_burden(
+        r[:, :, None, None] * immune_rate + direct_rate, np.diff(t), p.growth_per_day
+    )
+    thr = _thresholds(log_burden, at, mode, p.one_cell_log10)
+    stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
+    on = np.arange(last - 1)[None, :] < stop[:, None]  # (Q, T − 1): still applying
+    stopped = lesion_log_burden(
+        r[:, :, None, None] * (immune_rate * on) + direct_rate * on, np.diff(t), p.growth_per_day
+    )
+    thr_stopped = _thresholds(stopped, at, mode, p.one_cell_log10)
+    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[:, None, None]
+    lesion_full = ndtr((thr - mu) / p.burden_sd)  # (W, R, Q)
+    lesion_stopped = ndtr((thr_stopped - mu) / p.burden_sd)
+    react = ndtr(
+        (np.log(r[:, :, None] * course.inflammation[None, None, :]) - np.log(theta)[:, None, None])
+        / p.reaction_log_sd
+    )
+    leave = p.withdrawal_share * react
+    weights = w_r[None, :, None] * w_q[None, None, :]
+    patient = (1 - leave) * all_clear(lesion_full, lesions) + leave * all_clear(
+        lesion_stopped, lesions
+    )
+    lesion = (1 - leave) * lesion_full + leave * lesion_stopped
+    return ArmPrediction(
+        drug_clearance=(weights * patient).sum(axis=(1, 2)),
+        severe_reaction=(weights * react).sum(axis=(1, 2)),
+        withdrawn=(weights * leave).sum(axis=(1, 2)),
+        lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
+    )
+
+
+# --- the trial arms the model is calibrated to
+#: endpoints of clearance the model is fitted to (patients clear of every lesion)
+CLEARANCE_ENDPOINTS = (
+    "complete clearance",
+    "histological clearance",
+    "initial clinical clearance",
+    "tumour-free at 12 months",
+)
+REACTION_ENDPOINT = "severe local reaction"
+
+
+def arm_schedule(arm: TrialArm) -> pk.Schedule:
+    """The course of an imiquimod arm, at its strength."""
+    return replace(schedule_of(arm), cream_percent=arm.strength_percent)
+
+
+def calibration_arms() -> tuple[TrialArm, ...]:
+    """Every arm with counts (or a flagged n), a schedule and a clearance endpoint, or the
+    severe reactions that go with an arm that is fitted."""
+    chosen = []
+    for arm in trial_arms():
+        if arm.treatment not in ("imiquimod", "vehicle") or not arm.likelihood_n:
+            continue
+        if arm.endpoint in CLEARANCE_ENDPOINTS and arm.cleared:
+            if arm.trial == "Krawtchenko2007" and arm.endpoint != "initial clinical clearance":
+                continue  # one endpoint per trial arm: the clinical one
+            chosen.append(arm)
+        elif arm.endpoint == REACTION_ENDPOINT and arm.applications_per_week:
+            chosen.append(arm)
+    return tuple(chosen)
+
+
+def background_trials(arms: tuple[TrialArm, ...]) -> tuple[str, ...]:
+    """Trials whose vehicle arm gives their background (spontaneous) clearance."""
+    return tuple(
+        sorted(
+            {a.trial for a in arms if a.treatment == "vehicle" and a.endpoint != REACTION_ENDPOINT}
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An arm made ready for the likelihood: its course (None for vehicle) and counts."""
+
+    arm: TrialArm
+    course: KillCourse | None
+    assessment_days: np.ndarray
+    responders: int
+    n: int
+
+
+def assessment_days(arm_or_indication, schedule: pk.Schedule) -> np.ndarray:
+    """Days from the first application to each assessment."""
+    weeks = (
+        arm_or_indication.assessed_weeks_after
+        if isinstance(arm_or_indication, (TrialArm, Indication))
+        else ()
+    )
+    end = schedule.duration_h / HOURS_PER_DAY
+    return end + DAYS_PER_WEEK * np.array(weeks or (0.0,))
+
+
+@functools.cache
+def prepared(arm: TrialArm) -> Prepared:
+    """The arm's course at every permeability node (cached: the expensive step)."""
+    n = arm.likelihood_n
+    k = round(arm.proportion * n)
+    if arm.treatment == "vehicle":
+        return Prepared(arm, None, np.zeros(1), k, n)
+    schedule = arm_schedule(arm)
+    days = assessment_days(arm if arm.cleared else INDICATION[arm.indication], schedule)
+    return Prepared(arm, kill_course(schedule, float(days.max())), days, k, n)
+
+
+PARAMETER_NAMES = (
+    "log immune_responsiveness_median",
+    "log immune_responsiveness_log_sd",
+    "log severe_reaction_threshold",
+    "logit severe_reaction_background",
+    *(INDICATION[i].burden for i in INDICATIONS),
+)
+FIRST_BACKGROUND = len(PARAMETER_NAMES)
+
+
+def _population_of(indication: str, theta: np.ndarray) -> tuple[int, np.ndarray]:
+    """Lesions per patient, and the mean lesion size for each parameter vector."""
+    chosen = INDICATION[indication]
+    return int(default(chosen.lesions)), theta[:, PARAMETER_NAMES.index(chosen.burden)]
+
+
+def arm_probabilities(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarray:
+    """Modelled share (0–1) of each arm, for each parameter vector (rows of ``theta``):
+    those named in PARAMETER_NAMES, then the logit background of each trial in
+    ``background_trials(arms)``."""
+    theta = np.atleast_2d(theta)
+    r_median, r_sd = np.exp(theta[:, 0]), np.exp(theta[:, 1])
+    threshold = np.exp(theta[:, 2])
+    reaction_background = 1 / (1 + np.exp(-theta[:, 3]))
+    trials_with_background = background_trials(arms)
+    background = {
+        t: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + i]))
+        for i, t in enumerate(trials_with_background)
+    }
+    none = np.zeros(len(theta))
+    out = []
+    for arm in arms:
+        ready = prepared(arm)
+        reaction = arm.endpoint == REACTION_ENDPOINT
+        b = reaction_background if reaction else background.get(arm.trial, none)
+        if ready.course is None:
+            out.append(b)
+            continue
+        lesions, burden = _population_of(arm.indication, theta)
+        o = course_outcome(
+            ready.course,
+            ready.assessment_days,
+            arm.cleared or "at",
+            lesions,
+            burden,
+            Population(),
+            r_median,
+            r_sd,
+            threshold,
+        )
+        out.append(b + (1 - b) * (o.severe_reaction if reaction else o.drug_clearance))
+    return np.array(out).T  # (draws, arms)
+
+
+def log_likelihood(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarray:
+    """Binomial log-likelihood of the arms' counts for each row of ``theta``."""
+    p = np.clip(arm_probabilities(theta, arms), 1e-12, 1 - 1e-12)
+    k = np.array([prepared(a).responders for a in arms], dtype=float)
+    n = np.array([prepared(a).n for a in arms], dtype=float)
+    return (k * np.log(p) + (n - k) * np.log1p(-p)).sum(axis=1)
+
+
+# --- the fit, kept as data
+@functools.cache
+def fitted() -> dict[str, object]:
+    """The stored calibration (``data/trial_fit.json``): the maximum-likelihood values,
+    the arms they came from, and posterior draws of the parameters."""
+    return json.loads(FIT_FILE.read_text())
+
+
+def _draws() -> np.ndarray:
+    return np.array(fitted()["draws"], dtype=float)
+
+
+def _background(indication: str, theta: np.ndarray) -> np.ndarray:
+    """Background clearance of an indication for each draw: the mean over its trials with
+    a vehicle arm (0 where it has none)."""
+    names = fitted()["background_trials"]
+    mine = [i for i, t in enumerate(names) if fitted()["trial_indication"][t] == indication]
+    if not mine:
+        return np.zeros(len(theta))
+    return (1 / (1 + np.exp(-theta[:, [FIRST_BACKGROUND + i for i in mine]]))).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted complete clearance (%) with its 95% band, and the tolerability cost."""
+
+    percent: float
+    low: float
+    high: float
+    severe_reaction_percent: float
+    withdrawn_percent: float
+
+
+def _label_schedule(
+    indication: str,
+    schedule: pk.Schedule | None,
+    cream_percent: float | None,
+    cream_mg_per_application: float | None,
+    treated_area_cm2: float | None,
+) -> pk.Schedule:
+    chosen = indication_named(indication)
+    if schedule is None:
+        schedule = chosen.label
+    if not isinstance(schedule, pk.Schedule):
+        raise ValueError("schedule must be a pk.Schedule (or None for the label regimen)")
+    changes = {}
+    if cream_percent is not None:
+        changes["cream_percent"] = validate("cream_strength_percent", cream_percent)
+    if cream_mg_per_application is not None:
+        changes["cream_mg"] = validate("cream_mg_per_application", cream_mg_per_application)
+    if treated_area_cm2 is not None:
+        changes["area_cm2"] = validate("treated_area_cm2", treated_area_cm2)
+    return replace(schedule, **changes)
+
+
+@functools.lru_cache(maxsize=512)
+def predict_clearance(
+    indication: str,
+    schedule: pk.Schedule | None = None,
+    *,
+    cream_percent: float | None = None,
+    cream_mg_per_application: float | None = None,
+    treated_area_cm2: float | None = None,
+) -> Prediction:
+    """Complete clearance (%) of ``indication`` after ``schedule`` (default: the label
+    regimen), assessed when the label trials assessed it, with the 95% band of the fitted
+    parameters. Strength (% w/w), cream per application (mg) and area (cm²) override the
+    schedule's."""
+    course = _label_schedule(
+        indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
+    )
+    chosen = INDICATION[indication]
+    days = assessment_days(chosen, course)
+    theta = _draws()
+    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+    both = np.vstack([best, theta])
+    lesions, burden = _population_of(indication, both)
+    b = _background(indication, both)
+    if course.cream_percent == 0:
+        drug = ArmPrediction(*(np.zeros(len(both)),) * 4)
+    else:
+        drug = course_outcome(
+            kill_course(course, float(days.max())),
+            days,
+            chosen.cleared,
+            lesions,
+            burden,
+            Population(),
+            np.exp(both[:, 0]),
+            np.exp(both[:, 1]),
+            np.exp(both[:, 2]),
+        )
+    share = 100 * (b + (1 - b) * drug.drug_clearance)
+    low, high = np.percentile(share[1:], [2.5, 97.5])
+    return Prediction(
+        float(share[0]),
+        float(min(low, share[0])),
+        float(max(high, share[0])),
+        float(100 * drug.severe_reaction[0]),
+        float(100 * drug.withdrawn[0]),
+    )
+
+
+def virtual_trial(
+    indication: str,
+    schedule: pk.Schedule | None = None,
+    *,
+    cream_percent: float | None = None,
+    cream_mg_per_application: float | None = None,
+    treated_area_cm2: float | None = None,
+    patients: int = 1000,
+    seed: int = 2026,
+) -> dict[str, np.ndarray]:
+    """Per-patient outcomes of a virtual trial at the fitted values (for plotting).
+
+    The same ``seed`` gives the same patients whatever the schedule (common random
+    numbers). Returns each patient's permeability and responsiveness factors, lesions and
+    lesions cleared, whether they cleared (every lesion, or on the background), had a
+    severe local reaction or withdrew.
+    """
+    if isinstance(patients, bool) or not isinstance(patients, int) or not 1 <= patients <= 100_000:
+        raise ValueError(f"patients = {patients!r} must be a whole number from 1 to 100000")
+    course = _label_schedule(
+        indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
+    )
+    chosen = INDICATION[indication]
+    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+    lesions, burden = _population_of(indication, best)
+    rng = np.random.default_rng(seed)
+    z_q, z_r, z_reaction = rng.standard_normal((3, patients))
+    u_background, u_withdraw = rng.random((2, patients))
+    sizes = burden[0] + default("lesion_log10_burden_sd") * rng.standard_normal((patients, lesions))
+    r = math.exp(best[0, 0]) * np.exp(math.exp(best[0, 1]) * z_r)
+    background = _background(indication, best)[0]
+    days = assessment_days(chosen, course)
+    population = Population()
+    if course.cream_percent == 0:
+        severe = withdrew = np.zeros(patients, dtype=bool)
+        threshold = np.full(patients, -np.inf)
+    else:
+        kills = kill_course(course, float(days.max()))
+        nodes, _ = _quadrature(PERMEABILITY_NODES)
+        where = np.clip(np.searchsorted(nodes, z_q) - 1, 0, len(nodes) - 2)
+        share = np.clip((z_q - nodes[where]) / (nodes[where + 1] - nodes[where]), 0.0, 1.0)
+
+        def between(values: np.ndarray) -> np.ndarray:
+            lower, upper = values[where], values[where + 1]
+            share_ = share.reshape((-1,) + (1,) * (values.ndim - 1))
+            return (1 - share_) * lower + share_ * upper
+
+        at = np.minimum(np.searchsorted(kills.time_days, days - 1e-9), len(kills.time_days) - 1)
+        last = at.max() + 1
+        t = kills.time_days[:last]
+        immune, direct = between(kills.immune[:, :last]), between(kills.direct[:, :last])
+        inflammation = between(kills.inflammation)
+        severe = (
+            np.log(r * inflammation) - math.log(math.exp(best[0, 2]))
+        ) / population.reaction_log_sd + z_reaction >= 0
+        withdrew = severe & (u_withdraw < population.withdrawal_share)
+        stop = np.searchsorted(t, between(kills.reaction_day))
+        on = ~(withdrew[:, None] & (np.arange(last - 1)[None, :] >= stop[:, None]))
+        step = np.diff(t)
+        kill = (r[:, None] * np.diff(immune, axis=1) + np.diff(direct, axis=1)) / step * on
+        log_burden = lesion_log_burden(kill, step, population.growth_per_day)
+        threshold = _thresholds(log_burden, at, chosen.cleared, population.one_cell_log10)
+    cleared_lesions = (sizes <= threshold[:, None]).sum(axis=1)
+    spontaneous = u_background < background
+    return {
+        "permeability_factor": np.exp(default("skin_permeability_log_sd") * z_q),
+        "responsiveness": r,
+        "lesions": np.full(patients, lesions),
+        "lesions_cleared": np.where(spontaneous, lesions, cleared_lesions),
+        "cleared": spontaneous | (cleared_lesions == lesions),
+        "severe_reaction": severe,
+        "withdrew": withdrew,
+    }
+
+
+# --- calibration: maximum likelihood, then the posterior by an ensemble sampler
+#: bounds of each fitted number (the transformed scale of PARAMETER_NAMES; backgrounds
+#: are logits); the prior is uniform within them
+BOUNDS = (
+    (math.log(1e-4), math.log(10.0)),
+    (math.log(0.05), math.log(3.0)),
+    (math.log(1e-5), math.log(10.0)),
+    (-8.0, 0.0),
+    (0.0, 4.0),
+    (0.0, 4.0),
+    (0.0, 4.0),
+)
+BACKGROUND_BOUNDS = (-6.0, 2.0)
+
+
+def arm_id(arm: TrialArm) -> str:
+    """A readable key of an arm: trial, treatment, strength, frequency and endpoint."""
+    return (
+        f"{arm.trial} | {arm.treatment} | {arm.strength_percent or 0:g}% | "
+        f"{arm.applications_per_week}/week | {arm.endpoint}"
+    )
+
+
+def _bounds(arms: tuple[TrialArm, ...]) -> list[tuple[float, float]]:
+    return [*BOUNDS, *[BACKGROUND_BOUNDS] * len(background_trials(arms))]
+
+
+def maximum_likelihood(
+    arms: tuple[TrialArm, ...], start: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Best parameter vector (PARAMETER_NAMES, then backgrounds) and its log-likelihood,
+    by bounded quasi-Newton from ``start`` or, without one, from two starts (a narrow and
+    a wide patient spread)."""
+    from scipy.optimize import minimize
+
+    backgrounds = [-2.0] * len(background_trials(arms))
+    starts = (
+        [math.log(0.05), math.log(0.7), math.log(0.3), -3.0, 1.0, 1.0, 1.0, *backgrounds],
+        [math.log(0.05), math.log(2.0), math.log(0.3), -3.0, 2.0, 1.0, 2.0, *backgrounds],
+    )
+    if start is not None:
+        starts = (np.clip(start, *np.array(_bounds(arms)).T),)
+    best = None
+    for start in starts:
+        found = minimize(
+            lambda x: -log_likelihood(x, arms)[0],
+            np.array(start),
+            method="L-BFGS-B",
+            bounds=_bounds(arms),
+        )
+        if best is None or found.fun < best.fun:
+            best = found
+    return best.x, float(-best.fun)
+
+
+def posterior_draws(
+    arms: tuple[TrialArm, ...],
+    start: np.ndarray,
+    *,
+    walkers: int = 32,
+    steps: int = 400,
+    burn_in: int = 200,
+    kept: int = 200,
+    seed: int = 2026,
+) -> np.ndarray:
+    """Draws of the parameter vector from its posterior (binomial likelihood, uniform prior
+    within BOUNDS), by the affine-invariant ensemble sampler of ``emcee``."""
+    import emcee
+
+    bounds = np.array(_bounds(arms))
+
+    def log_posterior(theta: np.ndarray) -> np.ndarray:
+        inside = np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)
+        out = np.full(len(theta), -np.inf)
+        if inside.any():
+            out[inside] = log_likelihood(theta[inside], arms)
+        return out
+
+    rng = np.random.default_rng(seed)
+    spread = 0.02 * (bounds[:, 1] - bounds[:, 0])
+    initial = np.clip(
+        start + spread * rng.standard_normal((walkers, len(start))),
+        bounds[:, 0] + 1e-9,
+        bounds[:, 1] - 1e-9,
+    )
+    sampler = emcee.EnsembleSampler(walkers, len(start), log_posterior, vectorize=True)
+    sampler.random_state = np.random.RandomState(seed).get_state()  # reproducible moves
+    sampler.run_mcmc(initial, steps, progress=False)
+    chain = sampler.get_chain(discard=burn_in, flat=True)
+    every = max(1, len(chain) // kept)
+    return chain[::every][:kept]
+
+
+def calibrate(seed: int = 2026) -> dict[str, object]:
+    """The whole calibration: every usable arm, the maximum-likelihood values and posterior
+    draws, and the leave-one-trial-out predictions. Slow (minutes); the book reads the
+    stored result instead."""
+    arms = calibration_arms()
+    best, log_like = maximum_likelihood(arms)
+    draws = posterior_draws(arms, best, seed=seed)
+    return {
+        "leave_one_trial_out": leave_one_trial_out(best),
+        "parameter_names": [
+            *PARAMETER_NAMES,
+            *(f"logit background {t}" for t in background_trials(arms)),
+        ],
+        "arms": [arm_id(a) for a in arms],
+        "background_trials": list(background_trials(arms)),
+        "trial_indication": {a.trial: a.indication for a in arms},
+        "maximum_likelihood": [round(float(x), 6) for x in best],
+        "log_likelihood": round(log_like, 4),
+        "draws": [[round(float(x), 5) for x in row] for row in draws],
+    }
+
+
+def _predicted_share(theta: np.ndarray, arm: TrialArm, background: float) -> float:
+    """Modelled share (0–1) of one imiquimod arm at ``theta``, over a given background."""
+    lone = tuple(a for a in calibration_arms() if a.trial == arm.trial) or (arm,)
+    shares = arm_probabilities(_with_backgrounds(theta, lone, background), lone)[0]
+    return float(shares[lone.index(arm)])
+
+
+def _with_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...], value: float) -> np.ndarray:
+    """``theta``'s own parameters, with every background of ``arms`` set to ``value``."""
+    value = min(max(value, 1e-9), 1 - 1e-9)
+    logit = math.log(value / (1 - value))
+    return np.array([*theta[:FIRST_BACKGROUND], *[logit] * len(background_trials(arms))])
+
+
+def held_out_trials() -> tuple[str, ...]:
+    """Trials with an imiquimod clearance arm that the others can predict."""
+    return tuple(
+        dict.fromkeys(
+            a.trial
+            for a in calibration_arms()
+            if a.treatment == "imiquimod" and a.endpoint in CLEARANCE_ENDPOINTS
+        )
+    )
+
+
+def leave_one_trial_out(start: np.ndarray | None = None) -> list[dict[str, object]]:
+    """Each trial's imiquimod clearance arms predicted by a fit to every other trial (from
+    ``start``, e.g. the fit to all), over the trial's own vehicle arm (no background where
+    it had none). Slow: one fit per trial; the stored calibration keeps the result."""
+    arms = calibration_arms()
+    rows = []
+    for trial in held_out_trials():
+        rest = tuple(a for a in arms if a.trial != trial)
+        theta, _ = maximum_likelihood(
+            rest, None if start is None else _drop_backgrounds(start, arms, trial)
+        )
+        vehicle = [
+            a
+            for a in arms
+            if a.trial == trial and a.treatment == "vehicle" and a.endpoint in CLEARANCE_ENDPOINTS
+        ]
+        background = vehicle[0].proportion if vehicle else 0.0
+        for arm in arms:
+            if arm.trial == trial and arm.treatment == "imiquimod":
+                if arm.endpoint in CLEARANCE_ENDPOINTS:
+                    share = _predicted_share(theta, arm, background)
+                    rows.append({"arm": arm_id(arm), "predicted": round(share, 6)})
+    return rows
+
+
+def _drop_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...], trial: str) -> np.ndarray:
+    """``theta`` without the background of ``trial`` (for a fit that leaves it out)."""
+    keep = [i for i, t in enumerate(background_trials(arms)) if t != trial]
+    return np.array([*theta[:FIRST_BACKGROUND], *theta[FIRST_BACKGROUND:][keep]])
+
+
+#: registry rows that hold the maximum-likelihood values: name → (fitted number, back-transform)
+REGISTRY_VALUES = {
+    "immune_responsiveness_median": ("log immune_responsiveness_median", math.exp),
+    "immune_responsiveness_log_sd": ("log immune_responsiveness_log_sd", math.exp),
+    "severe_reaction_threshold": ("log severe_reaction_threshold", math.exp),
+    "severe_reaction_background": (
+        "logit severe_reaction_background",
+        lambda x: 1 / (1 + math.exp(-x)),
+    ),
+    **{INDICATION[i].burden: (INDICATION[i].burden, float) for i in INDICATIONS},
+}
+
+
+def registry_values(fit: dict[str, object]) -> dict[str, float]:
+    """The registry's fitted numbers from a stored calibration (4 significant digits)."""
+    best = dict(zip(fit["parameter_names"], fit["maximum_likelihood"], strict=True))
+    return {name: float(f"{back(best[key]):.4g}") for name, (key, back) in REGISTRY_VALUES.items()}
+
+
+def store_in_registry(fit: dict[str, object]) -> None:
+    """Write a calibration's values into the registry's fitted rows."""
+    import csv
+    import io
+
+    from .parameters import REGISTRY_FILE
+
+    values = registry_values(fit)
+    rows = list(csv.reader(io.StringIO(REGISTRY_FILE.read_text())))
+    for row in rows[1:]:
+        if row[1] in values:
+            row[4] = f"{values[row[1]]:g}"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    REGISTRY_FILE.write_text(out.getvalue())
+
+
+def write_fit(path: Path = FIT_FILE, seed: int = 2026) -> None:
+    """Run the calibration, store it as data and put its values in the registry
+    (``python -m imiquimod_model.trials``)."""
+    fit = calibrate(seed)
+    path.write_text(json.dumps(fit, indent=1) + "\n")
+    store_in_registry(fit)
+
+
+if __name__ == "__main__":
+    write_fit()
+
+
+# --- honesty: the bands, the misfits and the baseline
+@functools.cache
+def predictive_bands() -> dict[str, tuple[float, float, float]]:
+    """For every calibration arm: the modelled share at the maximum-likelihood values and
+    the 95% posterior predictive interval of the share a trial of that arm's size would
+    report (parameter draws, then binomial sampling; exact mixture quantiles), all 0–1."""
+    from scipy.stats import binom
+
+    arms = calibration_arms()
+    best = np.array(fitted()["maximum_likelihood"])
+    at_best = arm_probabilities(best, arms)[0]
+    draws = arm_probabilities(_draws(), arms)  # (draws, arms)
+    out = {}
+    for j, arm in enumerate(arms):
+        n = prepared(arm).n
+        k = np.arange(n + 1)
+        cdf = binom.cdf(k[None, :], n, draws[:, j][:, None]).mean(axis=0)
+        low = k[np.searchsorted(cdf, 0.025)] / n
+        high = k[min(np.searchsorted(cdf, 0.975), n)] / n
+        out[arm_id(arm)] = (float(at_best[j]), float(low), float(high))
+    return out
+
+
+#: Calibration arms outside their 95% predictive band, with the reason the chapter gives.
+#: A test fails when an arm leaves its band without an entry here, or is listed while inside.
+KNOWN_MISFITS: dict[str, str] = {
+    "Krawtchenko2007 | imiquimod | 5% | 3/week | initial clinical clearance": (
+        "22 of 26 patients cleared after one or two 4-week courses, far more than the "
+        "16-week trials (45% and 48%); the model accumulates killing week by week, so a "
+        "short course clears fewer; the rest between courses and the time of assessment "
+        "are assumed, and the trial's lesion counts were not reported"
+    ),
+    "Geisse2002 | imiquimod | 5% | 3/week | histological clearance": (
+        "the model's response to frequency is shallow: tolerance and the slowly fading "
+        "mast-cell and killer states let a week's kill rise little with more applications, "
+        "so 3 a week comes close to 5 a week; the trial found 52% against 81%"
+    ),
+    "Arits2013 | imiquimod | 5% | 5/week | tumour-free at 12 months": (
+        "84% of tumours were gone at 3 months and stayed gone to 12 after 6 weeks of cream; "
+        "in the model a 6-week course leaves many cleared tumours a residue that regrows "
+        "within the year, because memory's kill is scaled by the same small responsiveness"
+    ),
+}
+
+
+def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
+    """The baseline: chapter 4's fitted one-hit link, each trial's imiquimod arms predicted
+    from the other trials of its indication, over the trial's own vehicle arm."""
+    from .outcomes import _arrays, _fit, arm_exposure, clearance_probability, fitted_arms
+
+    rows = []
+    for indication in INDICATIONS:
+        arms = fitted_arms(indication)
+        for trial in dict.fromkeys(a.trial for a in arms):
+            rest = tuple(a for a in arms if a.trial != trial)
+            if not any(a.treatment == "imiquimod" for a in rest):
+                continue  # nothing left to estimate the potency from
+            _, potency = _fit(*_arrays(rest))
+            vehicle = [a.proportion for a in arms if a.trial == trial and a.treatment == "vehicle"]
+            background = vehicle[0] if vehicle else 0.0
+            for arm in arms:
+                if arm.trial == trial and arm.treatment == "imiquimod":
+                    share = clearance_probability(arm_exposure(arm), background, potency)
+                    rows.append({"arm": arm_id(arm), "predicted": float(share)})
+    return rows

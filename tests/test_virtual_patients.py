@@ -1,0 +1,223 @@
+"""Virtual patients (chapter 4): the lesion model against its exact solution, the
+quadrature against simulation, the mechanism's knockouts, monotone dose response,
+reproducibility, the calibration and its out-of-sample error."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy.stats import poisson
+
+from imiquimod_model import killers, pk, trials
+from imiquimod_model.parameters import PARAMETERS, default
+
+AK, BCC, EGW = trials.INDICATIONS
+
+
+def test_lesion_log_burden_is_the_exact_logistic_step():
+    kills = np.array([0.5, 0.0, 0.02, 0.3, 1e-13])
+    steps = np.array([1.0, 2.0, 1.0, 7.0, 3.0])
+    burden, expected = 1.0, [0.0]
+    for kill, dt in zip(kills, steps, strict=True):
+        burden = killers.logistic_step(burden, 0.02, 0.02, kill, dt)
+        expected.append(math.log(burden))
+    got = trials.lesion_log_burden(kills[None, :], steps, 0.02)[0]
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_untreated_lesion_stays_at_its_plateau():
+    got = trials.lesion_log_burden(np.zeros((1, 10)), np.full(10, 7.0), 0.02)
+    assert np.all(got == 0.0)
+
+
+@pytest.mark.parametrize("mean_lesions", [1, 3, 6.5])
+def test_every_lesion_clear_matches_the_poisson_sum(mean_lesions):
+    s = np.array([0.1, 0.5, 0.93])
+    counts = np.arange(0, 200)
+    weights = poisson.pmf(counts, mean_lesions - 1)  # lesions = 1 + Poisson(mean − 1)
+    expected = (weights[None, :] * s[:, None] ** (counts[None, :] + 1)).sum(axis=1)
+    assert trials.all_clear(s, mean_lesions) == pytest.approx(expected, rel=1e-12)
+
+
+def test_quadrature_integrates_normal_moments_exactly():
+    z, w = trials._quadrature(trials.PERMEABILITY_NODES)
+    assert (w.sum(), (w * z**2).sum(), (w * z**4).sum()) == pytest.approx((1, 1, 3))
+
+
+def _drug_share(schedule: pk.Schedule, **population) -> float:
+    chosen = trials.INDICATION[BCC]
+    days = trials.assessment_days(chosen, schedule)
+    course = trials.kill_course(schedule, float(days.max()))
+    pop = trials.Population(withdrawal_share=0.0, **population)
+    return float(trials.course_outcome(course, days, chosen.cleared, 1, 1.0, pop).drug_clearance[0])
+
+
+def test_clearance_rises_with_frequency_duration_and_strength_before_tolerability():
+    frequency = [_drug_share(pk.Schedule(n, 6)) for n in (1, 2, 3, 5, 7)]
+    duration = [_drug_share(pk.Schedule(5, w)) for w in (2, 4, 6, 8)]
+    strength = [_drug_share(pk.Schedule(5, 6, cream_percent=s)) for s in (1.0, 2.5, 3.75, 5)]
+    for series in (frequency, duration, strength):
+        assert np.all(np.diff(series) > 0), series
+
+
+def test_clearance_rises_with_immune_responsiveness():
+    shares = [_drug_share(pk.Schedule(5, 6), responsiveness_median=r) for r in (0.01, 0.1, 1)]
+    assert np.all(np.diff(shares) > 0), shares
+
+
+def test_zero_strength_gives_the_vehicle_rate():
+    for indication in trials.INDICATIONS:
+        vehicle = trials.predict_clearance(indication, cream_percent=0)
+        best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
+        background = 100 * trials._background(indication, best)[0]
+        assert vehicle.percent == pytest.approx(background, abs=1e-9)
+        assert vehicle.severe_reaction_percent == 0
+
+
+def test_results_are_bit_identical_when_repeated():
+    a = trials.predict_clearance(AK)
+    trials.kill_course.cache_clear()
+    b = trials.predict_clearance(AK)
+    assert a == b
+    one, two = trials.virtual_trial(EGW), trials.virtual_trial(EGW)
+    assert all(np.array_equal(one[k], two[k]) for k in one)
+
+
+def test_virtual_trial_agrees_with_the_quadrature():
+    """Monte Carlo over 20,000 simulated patients against Gauss–Hermite quadrature."""
+    for indication in (AK, BCC):
+        simulated = trials.virtual_trial(indication, patients=20_000)
+        share = 100 * simulated["cleared"].mean()
+        predicted = trials.predict_clearance(indication).percent
+        assert share == pytest.approx(predicted, abs=3.0), indication
+
+
+def _virtual_lesion_final(condition: str) -> float:
+    """The mouse course of chapter 3 (4 weeks at 5/week, 28 days), with the tumour as a
+    virtual lesion: kill integrals from the trial model at the median permeability and a
+    responsiveness of 1, mouse growth, the lesion starting below its capacity."""
+    course = trials.kill_course(killers.TREATMENT, 28.0, condition)
+    middle = trials.PERMEABILITY_NODES // 2
+    kill = np.diff(course.immune[middle] + course.direct[middle]) / np.diff(course.time_days)
+    growth, capacity = default("tumour_growth_rate_per_day"), default("tumour_capacity")
+    burden = 1.0
+    for rate, dt in zip(kill, np.diff(course.time_days), strict=True):
+        burden = killers.logistic_step(burden, growth, growth / capacity, rate, dt)
+    return burden
+
+
+def test_drobits_knockout_table_holds_for_the_virtual_lesion():
+    untreated = _virtual_lesion_final("untreated")
+    verdicts = {
+        name: killers.verdict(_virtual_lesion_final(name), untreated)
+        for name in killers.PAPER_OUTCOME
+    }
+    assert verdicts == killers.PAPER_OUTCOME
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: trials.predict_clearance("psoriasis"), "indication"),
+        (lambda: trials.predict_clearance(AK, "2/week"), "schedule"),
+        (lambda: trials.predict_clearance(AK, cream_percent=-1), "cream_strength_percent"),
+        (lambda: trials.predict_clearance(AK, cream_percent=float("nan")), "not finite"),
+        (lambda: trials.predict_clearance(AK, treated_area_cm2=0), "treated_area_cm2"),
+        (lambda: trials.predict_clearance(AK, cream_mg_per_application="1"), "not a number"),
+        (lambda: trials.virtual_trial(AK, patients=0), "patients"),
+        (lambda: trials.virtual_trial(AK, patients=True), "patients"),
+        (lambda: trials.virtual_trial(["x"]), "indication"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_label_schedule_is_the_default():
+    assert trials.predict_clearance(BCC) == trials.predict_clearance(
+        BCC, replace(trials.INDICATION[BCC].label)
+    )
+
+
+# --- the calibration, against the published arms
+ARMS = trials.calibration_arms()
+OBSERVED = {trials.arm_id(a): a.proportion for a in ARMS}
+
+
+def test_calibration_uses_every_usable_arm_and_no_reserved_trial():
+    trials_used = {a.trial for a in ARMS}
+    assert {
+        "Geisse2002",
+        "Lebwohl2004",
+        "Korman2005",
+        "Krawtchenko2007",
+        "Edwards1998",
+        "Baker2011",
+        "Arits2013",
+    } <= trials_used
+    reserved = ("Swanson", "Hanke", "Jorizzo", "Marks")
+    assert not any(t.startswith(reserved) for t in trials_used)
+    assert sum(a.trial == "Geisse2002" for a in ARMS) == 5
+    assert trials.fitted()["arms"] == [trials.arm_id(a) for a in ARMS]
+
+
+@pytest.mark.parametrize("arm", [trials.arm_id(a) for a in ARMS])
+def test_every_arm_is_inside_its_band_or_a_listed_misfit(arm):
+    _, low, high = trials.predictive_bands()[arm]
+    ready = trials.prepared(next(a for a in ARMS if trials.arm_id(a) == arm))
+    inside = low <= ready.responders / ready.n <= high  # the counts the fit saw
+    if arm in trials.KNOWN_MISFITS:
+        assert not inside, f"{arm} is back inside its band: take it off KNOWN_MISFITS"
+        assert len(trials.KNOWN_MISFITS[arm]) > 40, "a misfit says why"
+    else:
+        assert inside, f"{arm}: observed {OBSERVED[arm]:.3f}, band {low:.3f}-{high:.3f}"
+
+
+def test_registry_holds_the_stored_fit():
+    for name, value in trials.registry_values(trials.fitted()).items():
+        assert default(name) == value, name
+        assert PARAMETERS[name].fitted and not PARAMETERS[name].assumed, name
+
+
+def test_a_refit_reproduces_the_stored_maximum_likelihood():
+    stored = np.array(trials.fitted()["maximum_likelihood"])
+    theta, log_like = trials.maximum_likelihood(ARMS)
+    assert log_like == pytest.approx(trials.fitted()["log_likelihood"], abs=0.05)
+    assert log_like >= trials.log_likelihood(stored, ARMS)[0] - 1e-6
+    assert theta[:7] == pytest.approx(stored[:7], abs=0.05)
+
+
+def test_the_stored_posterior_draws_have_the_stored_likelihood_scale():
+    draws = np.array(trials.fitted()["draws"])
+    assert draws.shape[1] == len(trials.fitted()["parameter_names"])
+    log_likes = trials.log_likelihood(draws[:20], ARMS)
+    best = trials.fitted()["log_likelihood"]
+    # draws from the posterior sit within a few units of the maximum (12 parameters)
+    assert np.all(log_likes <= best + 1e-6) and np.median(best - log_likes) < 15
+
+
+def _loo_error(rows) -> float:
+    return 100 * float(np.mean([abs(r["predicted"] - OBSERVED[r["arm"]]) for r in rows]))
+
+
+def test_mechanism_beats_the_one_hit_baseline_out_of_sample():
+    """On the arms both can predict with a trial left out, the virtual patients' error is
+    smaller than the fitted one-hit link's."""
+    baseline = trials.one_hit_leave_one_trial_out()
+    common = {r["arm"] for r in baseline}
+    mine = [r for r in trials.fitted()["leave_one_trial_out"] if r["arm"] in common]
+    assert len(mine) == len(baseline) >= 4
+    assert _loo_error(mine) < _loo_error(baseline)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 is open: leave-one-trial-out error is 16 points (Krawtchenko 2007, "
+    "Arits 2013 and Geisse 2002's 3/week arm are missed by 34-62 points)",
+)
+def test_leave_one_trial_out_error_is_under_ten_points():
+    assert _loo_error(trials.fitted()["leave_one_trial_out"]) < 10
