@@ -87,10 +87,10 @@ def test_slider_labels_carry_units(static):
             assert f"({c.spec.unit})" in html
 
 
-def test_more_than_three_controls_is_refused():
+def test_more_than_five_controls_is_refused():
     c = Control("tlr7_ec50_uM", (1.0, 5.0))
-    with pytest.raises(ValueError, match="1 to 3 controls"):
-        Explorer("x", "x", lambda **k: {}, "t", "t", (c, c, c, c), (Panel("y", (0, 1)),), ())
+    with pytest.raises(ValueError, match="1 to 5 controls"):
+        Explorer("x", "x", lambda **k: {}, "t", "t", (c,) * 6, (Panel("y", (0, 1)),), ())
 
 
 def test_control_grid_outside_the_registry_range_is_refused():

@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from scipy.special import ndtr, roots_hermitenorm
+from scipy.special import ndtr, ndtri, roots_hermitenorm
 
 from . import pk
 from .adaptive import t_cells_and_memory
@@ -244,18 +244,30 @@ def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: flo
     return np.stack(out, axis=-1)
 
 
-def _thresholds(log_burden: np.ndarray, at: np.ndarray, mode: str, one_cell: float) -> np.ndarray:
-    """Largest lesion size (log10) that is clear at every assessment index in ``at``.
+def _thresholds(
+    log_burden: np.ndarray, at: np.ndarray, mode: str, one_cell: float, each: bool = False
+) -> np.ndarray:
+    """Largest lesion size (log10) that is clear at every assessment index in ``at`` (or,
+    with ``each``, at each of them separately: one more axis).
 
-    ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the last
-    assessment; "at": clear at each assessment, or extinct before it.
+    ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the
+    assessment; "at": clear at the assessment, or extinct before it.
     """
     lowest = np.minimum.accumulate(log_burden, axis=-1)
     if mode == "by":
-        return -lowest[..., at[-1]] / LN10
+        by = -lowest[..., at] / LN10
+        return by if each else by[..., -1]
     seen = -log_burden[..., at] / LN10
     extinct = -lowest[..., at] / LN10 + one_cell
-    return np.maximum(seen, extinct).min(axis=-1)
+    clear = np.maximum(seen, extinct)
+    return clear if each else clear.min(axis=-1)
+
+
+def visible_lesion_below(size_log10: np.ndarray, mean: np.ndarray, sd: float) -> np.ndarray:
+    """Share of lesions smaller than ``size_log10`` (log10 of the smallest size seen in
+    clinic), lesion sizes normal but every lesion visible at the start (size > 0)."""
+    hidden = ndtr(-mean / sd)
+    return np.clip((ndtr((size_log10 - mean) / sd) - hidden) / (1.0 - hidden), 0.0, 1.0)
 
 
 def all_clear(lesion_clear: np.ndarray, mean_lesions: float) -> np.ndarray:
@@ -285,9 +297,12 @@ def course_outcome(
     r_median: np.ndarray | None = None,
     r_log_sd: np.ndarray | None = None,
     threshold: np.ndarray | None = None,
+    each: bool = False,
 ) -> ArmPrediction:
     """Population outcome of a course; ``r_median``, ``r_log_sd`` and ``threshold`` may
-    be arrays (one value per parameter draw) that override the population's."""
+    be arrays (one value per parameter draw) that override the population's. With
+    ``each``, every assessment day separately (shares gain an axis over the days; severe
+    reactions and withdrawals count those that have happened by each day)."""
     p = population
     median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
     spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
@@ -295,7 +310,7 @@ def course_outcome(
     z_r, w_r = _quadrature(RESPONSIVENESS_NODES)
     _, w_q = _quadrature(PERMEABILITY_NODES)
     r = median[:, None] * np.exp(spread[:, None] * z_r[None, :])  # (W, R)
-    at = np.searchsorted(course.time_days, assessment_days - 1e-9)
+    at = np.searchsorted(course.time_days, np.asarray(assessment_days) - 1e-9)
     at = np.minimum(at, len(course.time_days) - 1)
     last = at.max() + 1
     t = course.time_days[:last]
@@ -305,30 +320,36 @@ def course_outcome(
     log_burden = lesion_log_burden(
         r[:, :, None, None] * immune_rate + direct_rate, np.diff(t), p.growth_per_day
     )
-    thr = _thresholds(log_burden, at, mode, p.one_cell_log10)
+    thr = _thresholds(log_burden, at, mode, p.one_cell_log10, each)
     stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
     on = np.arange(last - 1)[None, :] < stop[:, None]  # (Q, T − 1): still applying
     stopped = lesion_log_burden(
         r[:, :, None, None] * (immune_rate * on) + direct_rate * on, np.diff(t), p.growth_per_day
     )
-    thr_stopped = _thresholds(stopped, at, mode, p.one_cell_log10)
-    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[:, None, None]
-    lesion_full = ndtr((thr - mu) / p.burden_sd)  # (W, R, Q)
-    lesion_stopped = ndtr((thr_stopped - mu) / p.burden_sd)
+    thr_stopped = _thresholds(stopped, at, mode, p.one_cell_log10, each)
+    extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
+    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[
+        (slice(None), None, None, *extra)
+    ]
+    lesion_full = visible_lesion_below(thr, mu, p.burden_sd)  # (W, R, Q[, K])
+    lesion_stopped = visible_lesion_below(thr_stopped, mu, p.burden_sd)
     react = ndtr(
         (np.log(r[:, :, None] * course.inflammation[None, None, :]) - np.log(theta)[:, None, None])
         / p.reaction_log_sd
-    )
+    )[(..., *extra)]
     leave = p.withdrawal_share * react
-    weights = w_r[None, :, None] * w_q[None, None, :]
+    happened = 1.0
+    if each:
+        happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
+    weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
     patient = (1 - leave) * all_clear(lesion_full, lesions) + leave * all_clear(
         lesion_stopped, lesions
     )
     lesion = (1 - leave) * lesion_full + leave * lesion_stopped
     return ArmPrediction(
         drug_clearance=(weights * patient).sum(axis=(1, 2)),
-        severe_reaction=(weights * react).sum(axis=(1, 2)),
-        withdrawn=(weights * leave).sum(axis=(1, 2)),
+        severe_reaction=(weights * react * happened).sum(axis=(1, 2)),
+        withdrawn=(weights * leave * happened).sum(axis=(1, 2)),
         lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
     )
 
@@ -533,15 +554,26 @@ def predict_clearance(
     cream_percent: float | None = None,
     cream_mg_per_application: float | None = None,
     treated_area_cm2: float | None = None,
+    assessed_weeks_after: float | None = None,
 ) -> Prediction:
     """Complete clearance (%) of ``indication`` after ``schedule`` (default: the label
-    regimen), assessed when the label trials assessed it, with the 95% band of the fitted
-    parameters. Strength (% w/w), cream per application (mg) and area (cm²) override the
-    schedule's."""
+    regimen), assessed when the label trials assessed it or ``assessed_weeks_after`` the
+    course (weeks), with the 95% band of the fitted parameters. Strength (% w/w), cream per
+    application (mg) and area (cm²) override the schedule's."""
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
     chosen = INDICATION[indication]
+    if assessed_weeks_after is not None:
+        if (
+            isinstance(assessed_weeks_after, bool)
+            or not isinstance(assessed_weeks_after, (int, float))
+            or not 0 <= assessed_weeks_after <= 260
+        ):
+            raise ValueError(
+                f"assessed_weeks_after = {assessed_weeks_after!r} weeks must lie from 0 to 260"
+            )
+        chosen = replace(chosen, assessed_weeks_after=(float(assessed_weeks_after),))
     days = assessment_days(chosen, course)
     theta = _draws()
     best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
@@ -601,7 +633,12 @@ def virtual_trial(
     rng = np.random.default_rng(seed)
     z_q, z_r, z_reaction = rng.standard_normal((3, patients))
     u_background, u_withdraw = rng.random((2, patients))
-    sizes = burden[0] + default("lesion_log10_burden_sd") * rng.standard_normal((patients, lesions))
+    counts = 1 + rng.poisson(lesions - 1, patients)  # lesions per patient: 1 + Poisson
+    present = np.arange(counts.max())[None, :] < counts[:, None]
+    sd = default("lesion_log10_burden_sd")
+    hidden = ndtr(-burden[0] / sd)  # sizes normal, but every lesion visible at the start
+    uniform = hidden + (1 - hidden) * rng.random((patients, counts.max()))
+    sizes = burden[0] + sd * ndtri(uniform)
     r = math.exp(best[0, 0]) * np.exp(math.exp(best[0, 1]) * z_r)
     background = _background(indication, best)[0]
     days = assessment_days(chosen, course)
@@ -635,14 +672,14 @@ def virtual_trial(
         kill = (r[:, None] * np.diff(immune, axis=1) + np.diff(direct, axis=1)) / step * on
         log_burden = lesion_log_burden(kill, step, population.growth_per_day)
         threshold = _thresholds(log_burden, at, chosen.cleared, population.one_cell_log10)
-    cleared_lesions = (sizes <= threshold[:, None]).sum(axis=1)
+    cleared_lesions = ((sizes <= threshold[:, None]) & present).sum(axis=1)
     spontaneous = u_background < background
     return {
         "permeability_factor": np.exp(default("skin_permeability_log_sd") * z_q),
         "responsiveness": r,
-        "lesions": np.full(patients, lesions),
-        "lesions_cleared": np.where(spontaneous, lesions, cleared_lesions),
-        "cleared": spontaneous | (cleared_lesions == lesions),
+        "lesions": counts,
+        "lesions_cleared": np.where(spontaneous, counts, cleared_lesions),
+        "cleared": spontaneous | (cleared_lesions == counts),
         "severe_reaction": severe,
         "withdrew": withdrew,
     }
@@ -707,9 +744,9 @@ def posterior_draws(
     arms: tuple[TrialArm, ...],
     start: np.ndarray,
     *,
-    walkers: int = 32,
-    steps: int = 400,
-    burn_in: int = 200,
+    walkers: int = 24,
+    steps: int = 700,
+    burn_in: int = 350,
     kept: int = 200,
     seed: int = 2026,
 ) -> np.ndarray:
@@ -727,7 +764,7 @@ def posterior_draws(
         return out
 
     rng = np.random.default_rng(seed)
-    spread = 0.02 * (bounds[:, 1] - bounds[:, 0])
+    spread = 0.05 * (bounds[:, 1] - bounds[:, 0])
     initial = np.clip(
         start + spread * rng.standard_normal((walkers, len(start))),
         bounds[:, 0] + 1e-9,
@@ -932,3 +969,50 @@ def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
                     share = clearance_probability(arm_exposure(arm), background, potency)
                     rows.append({"arm": arm_id(arm), "predicted": float(share)})
     return rows
+
+
+def time_course(
+    indication: str, schedule: pk.Schedule, weeks: np.ndarray, draws: int = 60
+) -> dict[str, np.ndarray]:
+    """The virtual trial week by week (``weeks`` from the first application): patients
+    clear (%, with the 95% band of ``draws`` posterior draws), lesions clear (%), and
+    patients who have had a severe local reaction or withdrawn by then (%). The vehicle
+    background is taken to accrue evenly over the course (no trial reports its timing)."""
+    chosen = indication_named(indication)
+    if not isinstance(schedule, pk.Schedule) or schedule.cream_percent == 0:
+        raise ValueError("schedule must be a pk.Schedule with cream of some strength")
+    if not 1 <= draws <= len(_draws()):
+        raise ValueError(f"draws = {draws!r} must be a whole number from 1 to {len(_draws())}")
+    days = DAYS_PER_WEEK * np.asarray(weeks, dtype=float)
+    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+    every = _draws()[:: len(_draws()) // draws][:draws]
+    theta = np.vstack([best, every])
+    lesions, burden = _population_of(indication, theta)
+    o = course_outcome(
+        kill_course(schedule, float(days.max())),
+        days,
+        chosen.cleared,
+        lesions,
+        burden,
+        Population(),
+        np.exp(theta[:, 0]),
+        np.exp(theta[:, 1]),
+        np.exp(theta[:, 2]),
+        each=True,
+    )
+    end = schedule.duration_h / HOURS_PER_DAY
+    accrued = np.minimum(1.0, days / end)  # vehicle clearance taken to accrue over the course
+    b = _background(indication, theta)[:, None] * accrued[None, :]
+    patients = 100 * (b + (1 - b) * o.drug_clearance)
+    low, high = np.percentile(patients[1:], [2.5, 97.5], axis=0)
+    reaction_background = 1 / (1 + math.exp(-best[0, 3]))
+    return {
+        "weeks": np.asarray(weeks, dtype=float),
+        "patients_clear": patients[0],
+        "patients_clear_low": np.minimum(low, patients[0]),
+        "patients_clear_high": np.maximum(high, patients[0]),
+        "lesions_clear": 100 * (b[0] + (1 - b[0]) * o.lesion_clearance[0]),
+        "severe_reaction": 100
+        * (reaction_background + (1 - reaction_background) * o.severe_reaction[0]),
+        "withdrawn": 100 * o.withdrawn[0],
+    }

@@ -37,7 +37,7 @@ from ..parameters import PARAMETERS, validate
 from .livefigure import PLOTLY_CONFIG, LiveFigure
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
-MAX_CONTROLS = 3
+MAX_CONTROLS = 5  # the virtual trial: indication, strength, frequency, weeks, cycles
 SIGNIFICANT_DIGITS = 4
 PALETTE = ("#1f6f8b", "#c8553d", "#588b3f", "#7a4f9a", "#b8860b", "#444444")
 #: plotly's "simple_white" with the trace defaults of the one trace type drawn (scatter)

@@ -19,6 +19,6 @@ ALL_EXPLORERS = (
     killers.CCL2_RECRUITMENT,
     adaptive.INNATE_AND_ADAPTIVE,
     adaptive.RECURRENCE,
-    outcomes.SCHEDULE,
+    outcomes.VIRTUAL_TRIAL,
     outcomes.COMPARISON,
 )

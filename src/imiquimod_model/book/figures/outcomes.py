@@ -7,75 +7,84 @@ import re
 
 import numpy as np
 
-from ... import outcomes
-from ...parameters import default
+from ... import outcomes, pk, trials
+from ...parameters import PARAMETERS, default
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
 
 WEEKS_SHOWN = 16
 
 
-def schedule_explorer(
+#: weeks from the first application shown by the virtual-trial explorer (a fixed axis)
+TRIAL_WEEKS = np.arange(0.0, 45.0)
+#: weeks without cream between two cycles (as in Zyclara's cycles for actinic keratosis)
+CYCLE_REST_WEEKS = 2
+
+
+def virtual_trial_explorer(
     *,
     indication: str = outcomes.INDICATIONS[0],
-    applications_per_week: float = default("applications_per_week"),
     cream_strength_percent: float = default("cream_strength_percent"),
+    applications_per_week: float = default("applications_per_week"),
+    treatment_weeks: float = default("treatment_weeks"),
+    cycles: float = default("cycles"),
 ) -> dict[str, np.ndarray]:
-    """Predicted clearance (%, with its 95% band) and severe local reactions (%) for courses
-    of 1 to 16 weeks at the chosen frequency and strength."""
-    exposure = outcomes.exposure_by_week(
-        round(applications_per_week), cream_strength_percent, WEEKS_SHOWN
+    """Week by week, the virtual patients on the chosen course: patients and lesions clear
+    (%), severe local reactions and withdrawals (%), and the published arms given that
+    course, at the week they were assessed (%, 95% Wilson interval)."""
+    schedule = pk.Schedule(
+        applications_per_week=round(applications_per_week),
+        weeks=round(treatment_weeks),
+        rest_weeks=CYCLE_REST_WEEKS if cycles > 1 else 0,
+        cycles=round(cycles),
+        cream_percent=cream_strength_percent,
     )
-    fit = outcomes.fitted(indication)
-    bands = np.array([fit.band(x) for x in exposure])
-    tolerability = outcomes.fitted_tolerability()
-    observed = np.full(WEEKS_SHOWN, np.nan)
+    out = trials.time_course(indication, schedule, TRIAL_WEEKS)
+    observed = np.full(len(TRIAL_WEEKS), np.nan)
     observed_low, observed_high = observed.copy(), observed.copy()
-    for arm in outcomes.fitted_arms(indication):
-        if arm.treatment == "imiquimod" and arm.applications_per_week == round(
-            applications_per_week
-        ):
+    end_week = schedule.duration_h / pk.HOURS_PER_WEEK
+    for arm in trials.calibration_arms():
+        if arm.treatment != "imiquimod" or arm.endpoint not in trials.CLEARANCE_ENDPOINTS:
+            continue
+        if arm.indication != indication or trials.arm_schedule(arm) != schedule:
+            continue
+        week = round(end_week + arm.assessed_weeks_after[-1])
+        if week < len(TRIAL_WEEKS):
             low, high = arm.wilson_interval()
-            i = arm.weeks - 1
-            observed[i], observed_low[i], observed_high[i] = (
-                100 * arm.proportion,
-                100 * low,
-                100 * high,
-            )
+            observed[week] = 100 * arm.proportion
+            observed_low[week], observed_high[week] = 100 * low, 100 * high
     return {
+        **out,
         "observed": observed,
         "observed_low": observed_low,
         "observed_high": observed_high,
-        "weeks": np.arange(1, WEEKS_SHOWN + 1, dtype=float),
-        "clearance": 100 * bands[:, 0],
-        "clearance_low": 100 * bands[:, 1],
-        "clearance_high": 100 * bands[:, 2],
-        "severe_reaction": 100
-        * outcomes.clearance_probability(exposure, tolerability.background, tolerability.potency),
     }
 
 
-SCHEDULE = Explorer(
-    name="schedule",
-    title="Schedule → predicted clearance, and its cost in severe skin reactions",
-    model=schedule_explorer,
+VIRTUAL_TRIAL = Explorer(
+    name="virtual-trial",
+    title="A virtual trial: the chain from cream to clearance, patient by patient",
+    model=virtual_trial_explorer,
     x="weeks",
-    x_label="weeks of treatment",
+    x_label="weeks from the first application",
     controls=(
         Control("indication", outcomes.INDICATIONS, title="Indication"),
-        Control("applications_per_week", (1, 2, 3, 5, 7, 14)),
         Control("cream_strength_percent", (2.5, 3.75, 5.0)),
+        Control("applications_per_week", (2, 3, 5, 7)),
+        Control("treatment_weeks", (2, 4, 6, 8, 12, 16)),
+        Control("cycles", (1, 2)),
     ),
     panels=(
-        Panel("complete clearance (%)", y_range=(0, 100)),
-        Panel("severe local reactions (%)", y_range=(0, 100)),
+        Panel("patients clear (%)", y_range=(0, 100)),
+        Panel("reactions, withdrawals (%)", y_range=(0, 60)),
     ),
     curves=(
-        Curve("clearance", "predicted clearance", panel=0),
-        Curve("clearance_low", "95% band, low", panel=0, dash="dot", color="#8fb8c9"),
-        Curve("clearance_high", "95% band, high", panel=0, dash="dot", color="#8fb8c9"),
+        Curve("patients_clear", "patients with every lesion clear", panel=0),
+        Curve("patients_clear_low", "95% band, low", panel=0, dash="dot", color="#8fb8c9"),
+        Curve("patients_clear_high", "95% band, high", panel=0, dash="dot", color="#8fb8c9"),
+        Curve("lesions_clear", "lesions clear", panel=0, dash="dash", color=PALETTE[2]),
         Curve(
             "observed",
-            "trial arm at this frequency (95% interval)",
+            "trial arm on this course (95% interval)",
             panel=0,
             color="#222222",
             markers=True,
@@ -83,16 +92,15 @@ SCHEDULE = Explorer(
             low="observed_low",
             high="observed_high",
         ),
-        Curve(
-            "severe_reaction",
-            "severe local reactions (assumed to rise with exposure)",
-            panel=1,
-            color=PALETTE[1],
-        ),
+        Curve("severe_reaction", "severe local reaction by then", panel=1, color=PALETTE[1]),
+        Curve("withdrawn", "stopped the cream by then", panel=1, color=PALETTE[3], dash="dash"),
     ),
     description=(
-        "Two panels over 1 to 16 weeks of treatment. Top: predicted complete clearance with "
-        "its 95% band. Bottom: predicted severe local skin reactions."
+        "Two panels over the 44 weeks from the first application. Top: the share of virtual "
+        "patients with every lesion clear, with its 95% band, the share of lesions clear, and "
+        "any published arm given this course, at the week it was assessed. Bottom: the share "
+        "who have had a severe local reaction, and who have stopped the cream, by each week. "
+        "A second cycle follows two weeks without cream."
     ),
 )
 
@@ -188,113 +196,142 @@ def long_term_figure():
     return fig
 
 
-def fit_rows() -> list[dict[str, str]]:
-    """The fitted link of each indication: arms used, background and potency."""
+def trial_name(key: str) -> str:
+    """A citation key as a reader names the trial: "Geisse 2002"."""
+    return re.sub(r"(\D)(\d{4})", r"\1 \2", key.split("_")[0])
+
+
+def arm_label(arm) -> str:
+    """An arm as the tables name it: trial, strength, frequency and weeks."""
+    strength = f"{arm.strength_percent:g}%" if arm.strength_percent else "vehicle"
+    course = f"{arm.applications_per_week}/week × {arm.weeks} weeks"
+    if (arm.cycles or 1) > 1:
+        course += f", up to {arm.cycles} courses"
+    return f"{trial_name(arm.trial)}, {strength}, {course}"
+
+
+def _observed(arm) -> str:
+    low, high = arm.wilson_interval()
+    counts = f"{arm.responders}/{arm.n}" if arm.n else f"n ≈ {arm.likelihood_n}"
+    return f"{100 * arm.proportion:.0f}% ({100 * low:.0f}–{100 * high:.0f}; {counts})"
+
+
+def calibration_rows() -> list[dict[str, str]]:
+    """Every calibration arm: observed (95% Wilson), modelled (95% predictive band)."""
+    bands = trials.predictive_bands()
     rows = []
-    for indication in outcomes.INDICATIONS:
-        fit = outcomes.fitted(indication)
-        b = np.percentile([r[0] for r in fit.replicates], [2.5, 97.5])
-        k = np.percentile([r[1] for r in fit.replicates], [2.5, 97.5])
+    for arm in trials.calibration_arms():
+        modelled, low, high = bands[trials.arm_id(arm)]
+        ready = trials.prepared(arm)
+        inside = low <= ready.responders / ready.n <= high
         rows.append(
             {
-                "indication": indication,
-                "fitted to": ", ".join(
-                    sorted({f"{{cite:p}}`{a.source}`" for a in outcomes.fitted_arms(indication)})
-                ),
-                "endpoint": outcomes.FIT_ENDPOINT[indication],
-                "background p₀ (%)": (
-                    f"{100 * fit.background:.1f} ({100 * b[0]:.1f}–{100 * b[1]:.1f})"
-                ),
-                "potency β (per signal-hour)": f"{fit.potency:.4f} ({k[0]:.4f}–{k[1]:.4f})",
+                "arm": arm_label(arm),
+                "endpoint": arm.endpoint,
+                "observed (95% interval)": _observed(arm),
+                "model (95% band)": f"{100 * modelled:.0f}% ({100 * low:.0f}–{100 * high:.0f})",
+                "inside the band": "yes" if inside else "**no**",
             }
         )
     return rows
 
 
-def loo_rows(indication: str) -> list[dict[str, str]]:
-    """Leave-one-arm-out predictions beside the observed arms (Wilson 95% intervals)."""
+def dose_rows() -> list[dict[str, str]]:
+    """What more frequent or stronger cream does in the chain: the immune kill it adds over
+    a course (median permeability, responsiveness 1) and the predicted clearance, beside
+    the trial arm on that course."""
+    rows = []
+    cases = [
+        ("superficial basal cell carcinoma", pk.Schedule(applications_per_week=n, weeks=12))
+        for n in (3, 5, 7, 14)
+    ] + [
+        ("external genital warts", pk.Schedule(applications_per_week=7, weeks=8, cream_percent=c))
+        for c in (2.5, 3.75, 5.0)
+    ]
+    arms = {
+        (a.indication, trials.arm_schedule(a)): a
+        for a in trials.calibration_arms()
+        if a.treatment == "imiquimod" and a.endpoint in trials.CLEARANCE_ENDPOINTS
+    }
+    middle = trials.PERMEABILITY_NODES // 2
+    for indication, schedule in cases:
+        end = schedule.duration_h / pk.HOURS_PER_WEEK * trials.DAYS_PER_WEEK
+        course = trials.kill_course(schedule, end)
+        arm = arms.get((indication, schedule))
+        after = arm.assessed_weeks_after[-1] if arm else None
+        predicted = trials.predict_clearance(indication, schedule, assessed_weeks_after=after)
+        rows.append(
+            {
+                "indication": indication,
+                "course": f"{schedule.cream_percent:g}%, {schedule.applications_per_week}/week "
+                f"× {schedule.weeks} weeks",
+                "immune kill over the course (ln units, r = 1)": f"{course.immune[middle, -1]:.0f}",
+                "direct kill (ln units)": f"{course.direct[middle, -1]:.1f}",
+                "predicted clearance": f"{predicted.percent:.0f}%",
+                "trial": _observed(arm) if arm else "—",
+            }
+        )
+    return rows
+
+
+def trial_misfit_rows() -> list[dict[str, str]]:
+    """The arms outside their band, and why."""
+    by_id = {trials.arm_id(a): a for a in trials.calibration_arms()}
     return [
-        {
-            "arm": f"{{cite:p}}`{r['arm'].source}`, {r['arm'].applications_per_week}/week "
-            f"× {r['arm'].weeks} weeks",
-            "observed (%)": f"{100 * r['observed']:.1f} "
-            f"({100 * r['observed_low']:.0f}–{100 * r['observed_high']:.0f})",
-            "predicted without it (%)": f"{100 * r['predicted']:.1f} "
-            f"({100 * r['low']:.0f}–{100 * r['high']:.0f})",
-        }
-        for r in outcomes.leave_one_out(indication)
+        {"arm": arm_label(by_id[key]), "endpoint": by_id[key].endpoint, "why": reason}
+        for key, reason in trials.KNOWN_MISFITS.items()
     ]
 
 
-def misfit_rows() -> list[dict[str, str]]:
-    """The listed misfits and their reasons."""
-    return [
-        {"arm": f"{trial}, {treatment}, {per_week}/week", "reason": reason}
-        for (trial, treatment, per_week, _), reason in outcomes.KNOWN_MISFITS.items()
-    ]
-
-
-def label_sensitivity_figure(rows: list[dict[str, object]]):
-    """Tornado: predicted clearance at each label regimen with one exposure assumption
-    moved to each end of its range (link refitted), against the default (vertical line)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    indications = list(dict.fromkeys(r["indication"] for r in rows))
-    fig = make_subplots(
-        rows=1,
-        cols=len(indications),
-        shared_yaxes=True,
-        subplot_titles=[i.replace("superficial basal cell carcinoma", "sBCC") for i in indications],
-        horizontal_spacing=0.04,
-    )
-    for j, indication in enumerate(indications, start=1):
-        mine = [r for r in rows if r["indication"] == indication]
-        labels = [r["parameter"].removesuffix("_h").replace("_", " ") for r in mine]
-        for end, colour in (("low", PALETTE[0]), ("high", PALETTE[1])):
-            fig.add_trace(
-                go.Scatter(
-                    x=[r[end] for r in mine],
-                    y=labels,
-                    mode="markers",
-                    marker={"color": colour, "size": 9},
-                    name=f"range {end} end",
-                    showlegend=j == 1,
-                ),
-                row=1,
-                col=j,
-            )
-        default_value = mine[0]["default"]
-        values = [r[e] for r in mine for e in ("low", "high")]
-        fig.add_trace(
-            go.Scatter(
-                x=[default_value] * 2,
-                y=[labels[0], labels[-1]],
-                mode="lines",
-                line={"dash": "dash", "color": "#777777"},
-                name="defaults",
-                showlegend=j == 1,
-            ),
-            row=1,
-            col=j,
+def fitted_parameter_rows() -> list[dict[str, str]]:
+    """The fitted numbers: maximum likelihood and the 95% posterior interval."""
+    fit = trials.fitted()
+    names = fit["parameter_names"]
+    best = dict(zip(names, fit["maximum_likelihood"], strict=True))
+    draws = np.array(fit["draws"])
+    rows = []
+    for name, (key, back) in trials.REGISTRY_VALUES.items():
+        j = names.index(key)
+        low, high = (back(v) for v in np.percentile(draws[:, j], [2.5, 97.5]))
+        spec = PARAMETERS[name]
+        rows.append(
+            {
+                "number": f"${spec.symbol}$, {spec.meaning}",
+                "fitted": f"{back(best[key]):.3g}",
+                "95% posterior interval": f"{low:.3g}–{high:.3g}",
+            }
         )
-        fig.update_xaxes(
-            range=[
-                min(min(values), default_value - 2) - 1,
-                max(max(values), default_value + 2) + 1,
-            ],
-            title_text="clearance (%)" if j == 2 else None,
-            row=1,
-            col=j,
+    return rows
+
+
+def held_out_rows() -> tuple[list[dict[str, str]], dict[str, float]]:
+    """Each trial left out in turn: its arms, the virtual patients' prediction and the
+    one-hit link's (where it can make one); and the mean absolute errors (points)."""
+    by_id = {trials.arm_id(a): a for a in trials.calibration_arms()}
+    baseline = {r["arm"]: r["predicted"] for r in trials.one_hit_leave_one_trial_out()}
+    rows, mine, theirs, common = [], [], [], []
+    for row in trials.fitted()["leave_one_trial_out"]:
+        arm = by_id[row["arm"]]
+        error = abs(row["predicted"] - arm.proportion)
+        mine.append(error)
+        one_hit = baseline.get(row["arm"])
+        if one_hit is not None:
+            theirs.append(abs(one_hit - arm.proportion))
+            common.append(error)
+        rows.append(
+            {
+                "arm left out": arm_label(arm),
+                "observed (95% interval)": _observed(arm),
+                "virtual patients": f"{100 * row['predicted']:.0f}%",
+                "one-hit link": "—" if one_hit is None else f"{100 * one_hit:.0f}%",
+            }
         )
-    fig.update_layout(
-        template="simple_white",
-        height=380,
-        margin={"l": 10, "r": 10, "t": 40, "b": 50},
-        legend={"orientation": "h", "y": -0.3, "x": 0},
-        font={"family": "system-ui, sans-serif", "size": 11},
-    )
-    return fig
+    errors = {
+        "all": 100 * float(np.mean(mine)),
+        "common": 100 * float(np.mean(common)),
+        "one_hit": 100 * float(np.mean(theirs)),
+    }
+    return rows, errors
 
 
 TREATMENTS = ("imiquimod", "vehicle", "cryotherapy", "5-fluorouracil", "MAL-PDT", "surgery")
