@@ -221,3 +221,60 @@ def test_mechanism_beats_the_one_hit_baseline_out_of_sample():
 )
 def test_leave_one_trial_out_error_is_under_ten_points():
     assert _loo_error(trials.fitted()["leave_one_trial_out"]) < 10
+
+
+def test_label_prediction_at_the_defaults_is_the_prediction():
+    for indication in trials.INDICATIONS:
+        assert trials.label_prediction(indication) == pytest.approx(
+            trials.predict_clearance(indication).percent, abs=1e-9
+        )
+
+
+def test_label_prediction_refuses_what_is_not_an_assumption():
+    with pytest.raises(ValueError, match="not an assumed number"):
+        trials.label_prediction(AK, tlr7_ec50_uM=5.0)
+    with pytest.raises(ValueError, match="withdrawal_share_of_severe_reactions"):
+        trials.label_prediction(AK, withdrawal_share_of_severe_reactions=2.0)
+
+
+def test_more_regrowth_never_clears_more():
+    """Faster regrowth of what the cream leaves can only lose lesions by the assessment."""
+    rates = (0.001, 0.01, 0.02, 0.05, 0.1)
+    for indication in trials.INDICATIONS:
+        shares = [
+            trials.label_prediction(indication, residual_regrowth_rate_per_day=g) for g in rates
+        ]
+        assert np.all(np.diff(shares) <= 1e-9), (indication, shares)
+
+
+@pytest.mark.parametrize("weeks", [-1, 261, True, "8"])
+def test_assessment_time_is_checked(weeks):
+    with pytest.raises(ValueError, match="assessed_weeks_after"):
+        trials.predict_clearance(AK, assessed_weeks_after=weeks)
+
+
+def test_time_course_ends_where_the_prediction_does():
+    indication, schedule = BCC, trials.INDICATION[BCC].label
+    weeks = schedule.weeks + np.array(trials.INDICATION[BCC].assessed_weeks_after)
+    course = trials.time_course(indication, schedule, np.concatenate([[1.0, 3.0], weeks]))
+    assert course["patients_clear"][-1] == pytest.approx(
+        trials.predict_clearance(indication).percent, abs=1e-9
+    )
+    assert np.all(course["patients_clear_low"] <= course["patients_clear"])
+    assert np.all(course["severe_reaction"][1:] >= course["severe_reaction"][:-1])
+
+
+def test_a_stored_chain_is_the_chain(tmp_path, monkeypatch):
+    """The disk store gives back exactly what was solved, and can be turned off."""
+    schedule = pk.Schedule(applications_per_week=3, weeks=2)
+    monkeypatch.setenv("IMIQUIMOD_CACHE", str(tmp_path))
+    trials.kill_course.cache_clear()
+    solved = trials.kill_course(schedule, 35.0)
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+    trials.kill_course.cache_clear()
+    stored = trials.kill_course(schedule, 35.0)
+    for name in trials.KillCourse.__dataclass_fields__:
+        assert np.array_equal(getattr(solved, name), getattr(stored, name)), name
+    monkeypatch.setenv("IMIQUIMOD_CACHE", "")
+    assert trials._cache_file("anything") is None
+    trials.kill_course.cache_clear()

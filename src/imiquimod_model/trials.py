@@ -33,8 +33,10 @@ True
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -157,7 +159,31 @@ def _cumulative(rate_per_day: np.ndarray, dt_days: float) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(rate_per_day[:-1]) * dt_days])
 
 
-@functools.lru_cache(maxsize=256)
+@functools.cache
+def _science_digest() -> str:
+    """A fingerprint of the model's code and registry: a stored chain is reused only while
+    neither has changed."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), package / "data" / "parameters.csv"]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_file(key: str) -> Path | None:
+    """Where a solved chain is kept between processes (``IMIQUIMOD_CACHE`` or the user's
+    cache folder; None turns the store off)."""
+    root = os.environ.get("IMIQUIMOD_CACHE")
+    if root == "":
+        return None
+    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    folder = base / "imiquimod-model" if not root else base
+    name = hashlib.sha256(f"{_science_digest()} {key}".encode()).hexdigest()
+    return folder / f"kill-course-{name}.npz"
+
+
+@functools.lru_cache(maxsize=512)
 def kill_course(
     schedule: pk.Schedule,
     last_day: float,
@@ -167,10 +193,37 @@ def kill_course(
 ) -> KillCourse:
     """The chain at each permeability node, week by week to ``last_day`` (days from the
     start, rounded up to a whole week): hourly while cream is used and for 8 weeks after,
-    then the fading T cells and memory in closed form."""
+    then the fading T cells and memory in closed form. A solved chain is kept on disk,
+    keyed by its inputs and the model's code, so the book build, the tests and a reader's
+    kernel solve each course once."""
     if not isinstance(schedule, pk.Schedule):
         raise ValueError("schedule must be a pk.Schedule")
     sd = validate("skin_permeability_log_sd", permeability_log_sd)
+    stored = _cache_file(repr((schedule, float(last_day), condition, sd, rates)))
+    if stored is not None and stored.exists():
+        try:
+            with np.load(stored) as saved:
+                fields = {f: saved[f] for f in KillCourse.__dataclass_fields__}
+            fields["end_of_course_day"] = float(fields["end_of_course_day"])
+            return KillCourse(**fields)
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: solve again
+    course = _solve_kill_course(schedule, float(last_day), condition, sd, rates)
+    if stored is not None:
+        try:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            partial = stored.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(partial, **{f: getattr(course, f) for f in KillCourse.__dataclass_fields__})
+            os.replace(partial, stored)
+        except OSError:
+            pass  # a read-only place: keep it in memory only
+    return course
+
+
+def _solve_kill_course(
+    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple
+) -> KillCourse:
+    """The work behind :func:`kill_course`."""
     end = schedule.duration_h / HOURS_PER_DAY
     last_day = DAYS_PER_WEEK * math.ceil(float(last_day) / DAYS_PER_WEEK - 1e-9)
     simulated = max(min(last_day, end + SIMULATED_AFTER_DAYS), end + DAYS_PER_WEEK)
@@ -972,7 +1025,7 @@ def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
 
 
 def time_course(
-    indication: str, schedule: pk.Schedule, weeks: np.ndarray, draws: int = 60
+    indication: str, schedule: pk.Schedule, weeks: np.ndarray, draws: int = 40
 ) -> dict[str, np.ndarray]:
     """The virtual trial week by week (``weeks`` from the first application): patients
     clear (%, with the 95% band of ``draws`` posterior draws), lesions clear (%), and
@@ -1016,3 +1069,54 @@ def time_course(
         * (reaction_background + (1 - reaction_background) * o.severe_reaction[0]),
         "withdrawn": 100 * o.withdrawn[0],
     }
+
+
+# --- how much the predictions rest on the assumed numbers
+#: assumed numbers of the virtual patients → the Population field each sets (None: see code)
+PATIENT_ASSUMPTIONS: dict[str, str | None] = {
+    "skin_permeability_log_sd": None,
+    "ak_lesions_per_patient": None,
+    "egw_warts_per_patient": None,
+    "lesion_log10_burden_sd": "burden_sd",
+    "severe_reaction_log_sd": "reaction_log_sd",
+    "withdrawal_share_of_severe_reactions": "withdrawal_share",
+    "residual_regrowth_rate_per_day": "growth_per_day",
+    "one_cell_log10": "one_cell_log10",
+}
+
+
+def label_prediction(indication: str, **assumptions: float) -> float:
+    """Clearance (%) at the label regimen at the fitted values, with some assumed numbers of
+    PATIENT_ASSUMPTIONS moved (the fit is not redone: what the assumption alone does)."""
+    chosen = indication_named(indication)
+    unknown = set(assumptions) - set(PATIENT_ASSUMPTIONS)
+    if unknown:
+        raise ValueError(f"not an assumed number of the virtual patients: {sorted(unknown)}")
+    values = {name: validate(name, value) for name, value in assumptions.items()}
+    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+    lesions, burden = _population_of(indication, best)
+    lesions = int(values.get(chosen.lesions, lesions))
+    population = Population(
+        **{PATIENT_ASSUMPTIONS[k]: v for k, v in values.items() if PATIENT_ASSUMPTIONS[k]}
+    )
+    days = assessment_days(chosen, chosen.label)
+    course = kill_course(
+        chosen.label,
+        float(days.max()),
+        permeability_log_sd=values.get(
+            "skin_permeability_log_sd", default("skin_permeability_log_sd")
+        ),
+    )
+    drug = course_outcome(
+        course,
+        days,
+        chosen.cleared,
+        lesions,
+        burden,
+        population,
+        np.exp(best[:, 0]),
+        np.exp(best[:, 1]),
+        np.exp(best[:, 2]),
+    )
+    b = _background(indication, best)[0]
+    return float(100 * (b + (1 - b) * drug.drug_clearance[0]))

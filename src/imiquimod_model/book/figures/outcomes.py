@@ -10,6 +10,7 @@ import numpy as np
 from ... import outcomes, pk, trials
 from ...parameters import PARAMETERS, default
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
+from .common import percent, spread
 
 WEEKS_SHOWN = 16
 
@@ -70,7 +71,7 @@ VIRTUAL_TRIAL = Explorer(
         Control("indication", outcomes.INDICATIONS, title="Indication"),
         Control("cream_strength_percent", (2.5, 3.75, 5.0)),
         Control("applications_per_week", (2, 3, 5, 7)),
-        Control("treatment_weeks", (2, 4, 6, 8, 12, 16)),
+        Control("treatment_weeks", (2, 6, 8, 12, 16)),
         Control("cycles", (1, 2)),
     ),
     panels=(
@@ -153,7 +154,8 @@ def comparison_forest(indications: tuple[str, ...]):
 
 
 def long_term_figure():
-    """Tumour-free over years for superficial BCC: imiquimod, MAL-PDT, 5-FU and surgery."""
+    """Tumour-free over years for superficial BCC: imiquimod, MAL-PDT, 5-FU and surgery as
+    published, and the virtual patients on the label regimen (clear at each time)."""
     import plotly.graph_objects as go
 
     years = {
@@ -184,8 +186,32 @@ def long_term_figure():
                 },
             )
         )
+    label = trials.INDICATION["superficial basal cell carcinoma"].label
+    end_weeks = label.duration_h / pk.HOURS_PER_WEEK
+    years = np.linspace(0.25, 5.0, 39)
+    model = trials.time_course("superficial basal cell carcinoma", label, end_weeks + 52.18 * years)
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([years, years[::-1]]),
+            y=np.concatenate([model["patients_clear_high"], model["patients_clear_low"][::-1]]),
+            fill="toself",
+            fillcolor="rgba(31, 111, 139, 0.15)",
+            line={"width": 0},
+            hoverinfo="skip",
+            name="virtual patients, 95% band",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=model["patients_clear"],
+            mode="lines",
+            name="imiquimod, virtual patients (label regimen)",
+            line={"color": "#222222", "width": 3},
+        )
+    )
     fig.update_xaxes(title_text="years after treatment", range=[0, 5.5], dtick=1)
-    fig.update_yaxes(title_text="tumour-free or success (%)", range=[50, 100])
+    fig.update_yaxes(title_text="tumour-free or success (%)", range=[0, 100])
     fig.update_layout(
         template="simple_white",
         height=420,
@@ -271,6 +297,36 @@ def dose_rows() -> list[dict[str, str]]:
                 "trial": _observed(arm) if arm else "—",
             }
         )
+    return rows
+
+
+def assumption_rows() -> list[dict[str, str]]:
+    """Label-regimen clearance (%) with each assumed number of the virtual patients at the
+    ends of its range, the fitted numbers held."""
+    short = {
+        "actinic keratosis": "AK",
+        "superficial basal cell carcinoma": "sBCC",
+        "external genital warts": "warts",
+    }
+    only = {
+        "ak_lesions_per_patient": "actinic keratosis",
+        "egw_warts_per_patient": "external genital warts",
+    }
+    rows = []
+    for name in trials.PATIENT_ASSUMPTIONS:
+        spec = PARAMETERS[name]
+        unit = f" {spec.unit}" if spec.unit else ""
+        row = {
+            "assumed number": f"${spec.symbol}$, {spec.meaning}",
+            "range": f"{spec.low:g} to {spec.high:g}{unit}",
+        }
+        for indication, label in short.items():
+            if only.get(name, indication) != indication:
+                row[label] = "—"
+                continue
+            ends = [trials.label_prediction(indication, **{name: v}) for v in (spec.low, spec.high)]
+            row[label] = spread(*ends, trials.label_prediction(indication), percent)
+        rows.append(row)
     return rows
 
 
