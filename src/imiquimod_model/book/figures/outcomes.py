@@ -108,8 +108,9 @@ VIRTUAL_TRIAL = Explorer(
 
 def _forest_label(arm) -> str:
     trial = re.sub(r"(\D)(\d{4})", r"\1 \2", arm.trial.split("_")[0])
+    strength = f" {arm.strength_percent:g}%" if arm.strength_percent not in (None, 5.0) else ""
     schedule = (
-        f" {arm.applications_per_week}/week × {arm.weeks} wk"
+        f"{strength} {arm.applications_per_week}/week × {arm.weeks} wk"
         if arm.treatment == "imiquimod" and arm.applications_per_week
         else ""
     )
