@@ -1,8 +1,12 @@
-"""Clinical outcomes: published trial arms, with their sources.
+"""Clinical outcomes: published trial arms, with their sources, and the baseline link.
 
 The arms live in ``data/trials.csv``, one row per arm and endpoint, each with its source
 key. Counts are given where the trial published them; otherwise the percentage, with a
 note saying why.
+
+The one-hit link in "signal-hours under cream", fitted per indication, is kept only as the
+baseline that :mod:`~imiquimod_model.trials` (the virtual patients) must beat out of
+sample.
 
 Examples
 --------
@@ -27,7 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from . import pk
-from .parameters import PARAMETERS, default, validate
+from .parameters import default, validate
 from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import simulate_signalling
 
@@ -283,54 +287,6 @@ def fitted(indication: str) -> Fit:
     return fit_arms(fitted_arms(indication), indication)
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """Complete clearance (%) at the trial's primary assessment, with its 95% interval."""
-
-    percent: float
-    low: float
-    high: float
-
-
-def predict_clearance(
-    indication: str, schedule: pk.Schedule, cream_percent: float = 5.0
-) -> Prediction:
-    """Predicted clearance (%) for a schedule and cream strength, from the fitted model."""
-    if indication not in INDICATIONS:
-        raise ValueError(f"indication {indication!r} is not one of: {', '.join(INDICATIONS)}")
-    if not isinstance(schedule, pk.Schedule):
-        raise ValueError("schedule must be a pk.Schedule")
-    percent = validate("cream_strength_percent", cream_percent)
-    point, low, high = fitted(indication).band(signal_hours_under_cream(schedule, percent))
-    return Prediction(100 * point, 100 * low, 100 * high)
-
-
-def leave_one_out(indication: str) -> list[dict[str, object]]:
-    """Each imiquimod arm predicted by a fit to the other arms, beside its Wilson interval."""
-    arms = fitted_arms(indication)
-    rows = []
-    for i, arm in enumerate(arms):
-        if arm.treatment != "imiquimod":
-            continue
-        rest = arms[:i] + arms[i + 1 :]
-        if not any(a.treatment == "imiquimod" for a in rest):
-            continue  # nothing left to estimate the potency from
-        point, low, high = fit_arms(rest, indication).band(arm_exposure(arm))
-        observed_low, observed_high = arm.wilson_interval()
-        rows.append(
-            {
-                "arm": arm,
-                "predicted": point,
-                "low": low,
-                "high": high,
-                "observed": arm.proportion,
-                "observed_low": observed_low,
-                "observed_high": observed_high,
-            }
-        )
-    return rows
-
-
 #: Arms outside the model's 95% band, with the reason the chapter gives. A test fails when
 #: an arm leaves the band without an entry here, or re-enters it while still listed.
 KNOWN_MISFITS: dict[tuple[str, str, int, float], str] = {
@@ -359,71 +315,3 @@ KNOWN_MISFITS: dict[tuple[str, str, int, float], str] = {
 def arm_key(arm: TrialArm) -> tuple[str, str, int, float]:
     """The key of an arm in KNOWN_MISFITS: trial, treatment, frequency and strength."""
     return (arm.trial, arm.treatment, arm.applications_per_week, arm.strength_percent or 0.0)
-
-
-# --- courses of any length from one simulation, and tolerability
-@cache
-def exposure_by_week(
-    applications_per_week: int, cream_percent: float = 5.0, max_weeks: int = 16
-) -> np.ndarray:
-    """Signal-hours under cream accumulated by the end of each week 1..max_weeks.
-
-    Exposure only counts hours under cream, so a w-week course has exactly the exposure of
-    the first w weeks of a longer one: one simulation serves every duration.
-    """
-    longest = pk.Schedule(applications_per_week=applications_per_week, weeks=max_weeks)
-    percent = validate("cream_strength_percent", cream_percent)
-    if percent == 0:
-        return np.zeros(max_weeks)
-    time, hourly = _signal_under_cream(longest, percent, {})
-    week_ends = np.round(np.arange(1, max_weeks + 1) * pk.HOURS_PER_WEEK / (time[1] - time[0]))
-    return np.cumsum(hourly)[week_ends.astype(int) - 1]
-
-
-def severe_reaction_arms() -> tuple[TrialArm, ...]:
-    """The arms that report severe local skin reactions with a (possibly assumed) n."""
-    return tuple(
-        a
-        for a in trial_arms()
-        if a.endpoint == "severe local reaction" and a.likelihood_n and a.applications_per_week
-    )
-
-
-@cache
-def fitted_tolerability() -> Fit:
-    """The same one-hit link fitted to severe local reactions (Lebwohl 2004: one active arm
-    and its vehicle, so the fit passes through both; its rise with exposure is assumed)."""
-    return fit_arms(severe_reaction_arms(), "severe local reaction")
-
-
-#: the label regimen of each indication
-LABEL_REGIMENS = {
-    "actinic keratosis": pk.Schedule(applications_per_week=2, weeks=16),
-    "superficial basal cell carcinoma": pk.Schedule(applications_per_week=5, weeks=6),
-    "external genital warts": pk.Schedule(applications_per_week=3, weeks=16),
-}
-
-
-def label_prediction_sensitivity() -> list[dict[str, object]]:
-    """Predicted clearance (%) at each label regimen when one exposure assumption is moved
-    to the end of its range and the link is refitted (point fits, no bootstrap)."""
-    rows = []
-    for indication, schedule in LABEL_REGIMENS.items():
-        arms = fitted_arms(indication)
-        x, k, n = _arrays(arms)
-        background, potency = _fit(x, k, n)
-        base = float(clearance_probability(signal_hours_under_cream(schedule), background, potency))
-        for name in EXPOSURE_ASSUMPTIONS:
-            ends = {}
-            for end in ("low", "high"):
-                value = getattr(PARAMETERS[name], end)
-                moved = {name: value}
-                xs = np.array([arm_exposure(a, **moved) for a in arms])
-                b, p = _fit(xs, k, n)
-                ends[end] = 100 * float(
-                    clearance_probability(signal_hours_under_cream(schedule, **moved), b, p)
-                )
-            rows.append(
-                {"indication": indication, "parameter": name, "default": 100 * base, **ends}
-            )
-    return rows
