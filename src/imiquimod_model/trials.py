@@ -279,6 +279,7 @@ class Population:
     growth_per_day: float = default("residual_regrowth_rate_per_day")
     burden_sd: float = default("lesion_log10_burden_sd")
     one_cell_log10: float = default("one_cell_log10")
+    permeability_log_sd: float = default("skin_permeability_log_sd")
 
 
 def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: float) -> np.ndarray:
@@ -566,6 +567,40 @@ def _background(indication: str, theta: np.ndarray) -> np.ndarray:
     return (1 / (1 + np.exp(-theta[:, [FIRST_BACKGROUND + i for i in mine]]))).mean(axis=1)
 
 
+def _best() -> np.ndarray:
+    """The stored maximum-likelihood vector, as one row."""
+    return np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+
+
+def _fitted_outcome(
+    indication: str,
+    schedule: pk.Schedule,
+    days: np.ndarray,
+    theta: np.ndarray,
+    population: Population | None = None,
+    lesions: int | None = None,
+    each: bool = False,
+) -> ArmPrediction:
+    """The virtual patients of ``indication`` on ``schedule`` at each row of ``theta``."""
+    default_lesions, burden = _population_of(indication, theta)
+    return course_outcome(
+        kill_course(
+            schedule,
+            float(np.max(days)),
+            permeability_log_sd=(population or Population()).permeability_log_sd,
+        ),
+        days,
+        INDICATION[indication].cleared,
+        default_lesions if lesions is None else lesions,
+        burden,
+        population or Population(),
+        np.exp(theta[:, 0]),
+        np.exp(theta[:, 1]),
+        np.exp(theta[:, 2]),
+        each=each,
+    )
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Predicted complete clearance (%) with its 95% band, and the tolerability cost."""
@@ -628,25 +663,12 @@ def predict_clearance(
             )
         chosen = replace(chosen, assessed_weeks_after=(float(assessed_weeks_after),))
     days = assessment_days(chosen, course)
-    theta = _draws()
-    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
-    both = np.vstack([best, theta])
-    lesions, burden = _population_of(indication, both)
+    both = np.vstack([_best(), _draws()])
     b = _background(indication, both)
     if course.cream_percent == 0:
         drug = ArmPrediction(*(np.zeros(len(both)),) * 4)
     else:
-        drug = course_outcome(
-            kill_course(course, float(days.max())),
-            days,
-            chosen.cleared,
-            lesions,
-            burden,
-            Population(),
-            np.exp(both[:, 0]),
-            np.exp(both[:, 1]),
-            np.exp(both[:, 2]),
-        )
+        drug = _fitted_outcome(indication, course, days, both)
     share = 100 * (b + (1 - b) * drug.drug_clearance)
     low, high = np.percentile(share[1:], [2.5, 97.5])
     return Prediction(
@@ -681,7 +703,7 @@ def virtual_trial(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
     chosen = INDICATION[indication]
-    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
+    best = _best()
     lesions, burden = _population_of(indication, best)
     rng = np.random.default_rng(seed)
     z_q, z_r, z_reaction = rng.standard_normal((3, patients))
@@ -966,7 +988,7 @@ def predictive_bands() -> dict[str, tuple[float, float, float]]:
     from scipy.stats import binom
 
     arms = calibration_arms()
-    best = np.array(fitted()["maximum_likelihood"])
+    best = _best()[0]
     at_best = arm_probabilities(best, arms)[0]
     draws = arm_probabilities(_draws(), arms)  # (draws, arms)
     out = {}
@@ -1031,28 +1053,15 @@ def time_course(
     clear (%, with the 95% band of ``draws`` posterior draws), lesions clear (%), and
     patients who have had a severe local reaction or withdrawn by then (%). The vehicle
     background is taken to accrue evenly over the course (no trial reports its timing)."""
-    chosen = indication_named(indication)
+    indication_named(indication)  # a clear error for an unknown one
     if not isinstance(schedule, pk.Schedule) or schedule.cream_percent == 0:
         raise ValueError("schedule must be a pk.Schedule with cream of some strength")
     if not 1 <= draws <= len(_draws()):
         raise ValueError(f"draws = {draws!r} must be a whole number from 1 to {len(_draws())}")
     days = DAYS_PER_WEEK * np.asarray(weeks, dtype=float)
-    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
-    every = _draws()[:: len(_draws()) // draws][:draws]
-    theta = np.vstack([best, every])
-    lesions, burden = _population_of(indication, theta)
-    o = course_outcome(
-        kill_course(schedule, float(days.max())),
-        days,
-        chosen.cleared,
-        lesions,
-        burden,
-        Population(),
-        np.exp(theta[:, 0]),
-        np.exp(theta[:, 1]),
-        np.exp(theta[:, 2]),
-        each=True,
-    )
+    best = _best()
+    theta = np.vstack([best, _draws()[:: len(_draws()) // draws][:draws]])
+    o = _fitted_outcome(indication, schedule, days, theta, each=True)
     end = schedule.duration_h / HOURS_PER_DAY
     accrued = np.minimum(1.0, days / end)  # vehicle clearance taken to accrue over the course
     b = _background(indication, theta)[:, None] * accrued[None, :]
@@ -1074,7 +1083,7 @@ def time_course(
 # --- how much the predictions rest on the assumed numbers
 #: assumed numbers of the virtual patients → the Population field each sets (None: see code)
 PATIENT_ASSUMPTIONS: dict[str, str | None] = {
-    "skin_permeability_log_sd": None,
+    "skin_permeability_log_sd": "permeability_log_sd",
     "ak_lesions_per_patient": None,
     "egw_warts_per_patient": None,
     "lesion_log10_burden_sd": "burden_sd",
@@ -1093,30 +1102,17 @@ def label_prediction(indication: str, **assumptions: float) -> float:
     if unknown:
         raise ValueError(f"not an assumed number of the virtual patients: {sorted(unknown)}")
     values = {name: validate(name, value) for name, value in assumptions.items()}
-    best = np.array(fitted()["maximum_likelihood"], dtype=float)[None, :]
-    lesions, burden = _population_of(indication, best)
-    lesions = int(values.get(chosen.lesions, lesions))
-    population = Population(
-        **{PATIENT_ASSUMPTIONS[k]: v for k, v in values.items() if PATIENT_ASSUMPTIONS[k]}
-    )
+    best = _best()
+    fields = {PATIENT_ASSUMPTIONS[k]: v for k, v in values.items() if PATIENT_ASSUMPTIONS[k]}
+    lesions = values.get(chosen.lesions)
     days = assessment_days(chosen, chosen.label)
-    course = kill_course(
+    drug = _fitted_outcome(
+        indication,
         chosen.label,
-        float(days.max()),
-        permeability_log_sd=values.get(
-            "skin_permeability_log_sd", default("skin_permeability_log_sd")
-        ),
-    )
-    drug = course_outcome(
-        course,
         days,
-        chosen.cleared,
-        lesions,
-        burden,
-        population,
-        np.exp(best[:, 0]),
-        np.exp(best[:, 1]),
-        np.exp(best[:, 2]),
+        best,
+        Population(**fields),
+        None if lesions is None else int(lesions),
     )
     b = _background(indication, best)[0]
     return float(100 * (b + (1 - b) * drug.drug_clearance[0]))
