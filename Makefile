@@ -1,4 +1,4 @@
-# The only entry points: book, serve, lab, test, bench, lint, clean.
+# The only entry points: book, serve, lab, test, bench, lint, lock, clean.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,19 +7,23 @@ PORT ?= 8000
 # The chapters that are notebooks (MyST Markdown with a jupytext header).
 CHAPTERS := $(shell grep -l '^jupytext:' book/*.md)
 
-.PHONY: book serve lab test bench lint clean setup
+# Every package, with what it pulls in, at the version in constraints.txt.
+PIP_INSTALL := $(BIN)/pip install --quiet --constraint constraints.txt
+UV_VERSION := 0.13.8
 
-$(STAMP): pyproject.toml
+.PHONY: book serve lab test bench lint lock clean setup
+
+$(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[book,test]"
+	$(PIP_INSTALL) -e ".[book,test]"
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 $(VENV)/.notebook: $(STAMP)
-	$(BIN)/pip install --quiet -e ".[book,test,notebook]"
+	$(PIP_INSTALL) -e ".[book,test,notebook]"
 	touch $@
 
 # Build the site into _build/html, with warnings as errors; explorers are static.
@@ -49,6 +53,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/lint-imports --no-logo --no-cache
+
+# Re-resolve constraints.txt from pyproject.toml's pins (needs the package index).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --quiet \
+	  --annotation-style line --custom-compile-command "make lock" --output-file constraints.txt
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache .import_linter_cache book/*.ipynb

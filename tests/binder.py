@@ -74,7 +74,20 @@ def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str], list[str]]:
     files = copy_repository(repo)
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = str(env_dir / "bin" / "python")
-    _run([python, "-m", "pip", "install", "--quiet", *environment_pins(), "-e", str(repo)])
+    constraints = ["--constraint", str(repo / "constraints.txt")]
+    _run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            *constraints,
+            *environment_pins(),
+            "-e",
+            str(repo),
+        ]
+    )
     _run([python, "-m", "pip", "check"])
     env = {
         **os.environ,

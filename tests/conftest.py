@@ -48,13 +48,20 @@ def _is_error(message) -> bool:
     return message.type == "error"
 
 
-def open_offline(browser, base, url, *, height=2000, is_problem=_is_error, **goto):
-    """Open ``url`` with every request outside ``base`` blocked and recorded.
+def open_offline(
+    browser, base, url, *, height=2000, width=1280, mode=None, is_problem=_is_error, **goto
+):
+    """Open ``url`` with every request outside ``base`` blocked and recorded; ``mode``
+    ("light" or "dark") sets the site's theme as a reader's choice would.
 
     Returns the context, the page, the blocked URLs and the problems logged (console
     messages ``is_problem`` picks, and uncaught page errors).
     """
-    context = browser.new_context(viewport={"width": 1280, "height": height})
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, color_scheme=mode or "light"
+    )
+    if mode:  # pydata-sphinx-theme keeps the reader's choice in localStorage
+        context.add_init_script(f"localStorage.setItem('mode', '{mode}');")
     page = context.new_page()
     outside, errors = [], []
 

@@ -89,3 +89,58 @@ def test_the_parameters_appendix_shows_every_registry_entry(site):
         assert (
             f'<code class="docutils literal notranslate"><span class="pre">{name}</span>' in html
         ), name
+
+
+def test_every_page_has_the_favicon_and_one_header(site):
+    for page in _pages(site):
+        html = page.read_text()
+        icon = re.search(r'<link rel="(?:shortcut )?icon" href="([^"]+)"', html)
+        assert icon, page.name
+        assert (page.parent / icon.group(1)).resolve().exists(), (page.name, icon.group(1))
+        assert 'id="pst-header"' not in html, page.name  # pydata's second header bar
+
+
+def test_execution_table_says_its_status_in_words(site):
+    html = (site / "book" / "execution.html").read_text()
+    assert "ran cleanly" in html
+    assert "✅" not in html and "❌" not in html
+
+
+def test_licences_and_citation_agree_with_the_project():
+    import tomllib
+
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert cff["repository-code"] == config["repository"]["url"]
+    assert cff["version"] == project["version"]
+    assert project["license"]["text"] == "MIT" and "MIT" in cff["license"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "CC BY 4.0" in (ROOT / "LICENSE-TEXT").read_text() and "CC-BY-4.0" in cff["license"]
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert "## How to cite this book" in intro and config["repository"]["url"] in intro
+
+
+def _page_text(page) -> str:
+    import html as html_lib
+
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", page.read_text(), flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", body)).split())
+
+
+def test_pages_print_numbers_and_sources_as_a_book_does(site):
+    for page in _pages(site):
+        text = _page_text(page)
+        assert not re.search(r"\d\.?\d*e[-+]?\d{1,3}\b", text), (page.name, "computer notation")
+        assert not re.search(r"\b[A-Z][A-Za-z]+(?:19|20)\d\d\b", text), (page.name, "raw key")
+        assert "((" not in re.sub(r"\\\(.*?\\\)", "", text), (page.name, "doubled brackets")
+        assert not re.search(r"\b1 (cycles|weeks|lesions|warts)\b", text), page.name
+
+
+def test_citations_are_author_year(site):
+    text = _page_text(site / "book" / "intro.html")
+    assert "(Drobits et al., 2012)" in text
+    assert "(Edwards et al., 1998; Geisse et al., 2002; Lebwohl et al., 2004)" in text
+    assert not re.search(r"\[\d+\]", text)

@@ -132,3 +132,42 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
         context.close()
         assert outside == [] and errors == [], (path, outside, errors)
     assert explorers_seen >= 1 and bars_seen >= 1
+
+
+#: axe-core's impacts that fail the book
+SERIOUS = ("critical", "serious")
+
+
+def _axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_every_page_passes_axe_and_follows_the_theme(site, server, browser, mode):
+    found = {}
+    for path in _pages(site):
+        context, page, _, _ = open_offline(
+            browser, server, f"{server}/{path}", mode=mode, wait_until="load"
+        )
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        violations = _axe_violations(page)
+        if violations:
+            found[path] = violations
+        themes = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd =>
+                [gd.dataset.imqTheme, gd._fullLayout.paper_bgcolor,
+                 getComputedStyle(gd.closest('.output') || gd).backgroundColor])"""
+        )
+        for theme, paper, box in themes:
+            assert theme == mode and paper == "rgba(0,0,0,0)", (path, theme, paper)
+            assert box in ("rgba(0, 0, 0, 0)", "transparent"), (path, box)  # no light box
+        context.close()
+    assert not found, found

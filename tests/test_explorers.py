@@ -11,6 +11,7 @@ import pytest
 
 from imiquimod_model.book import explorers, figures
 from imiquimod_model.book.explorers import Control, Curve, Explorer, Panel
+from imiquimod_model.book.reporting import COUNTED
 
 ALL = list(figures.ALL_EXPLORERS)
 
@@ -83,8 +84,18 @@ def test_slider_labels_carry_units(static):
     for c in explorer.controls:
         if c.is_choice:
             assert c.title in html
-        elif c.spec.unit:
-            assert f"({c.spec.unit})" in html
+        elif c.spec.unit:  # a counted unit that the meaning names is not repeated
+            named = c.spec.unit in COUNTED and c.spec.unit.split("/")[0] in c.spec.meaning
+            assert (f"({c.spec.unit})" in html) != bool(named), c.label
+            assert f"{c.spec.unit.split('/')[0]} ({c.spec.unit})" not in c.label
+
+
+def test_readouts_count_in_the_singular_and_plural():
+    assert Control("cycles", (1, 2)).format(1) == "1 cycle"
+    assert Control("cycles", (1, 2)).format(2) == "2 cycles"
+    assert Control("treatment_weeks", (1, 16)).format(1) == "1 week"
+    assert Control("applications_per_week", (3, 7)).format(3) == "3 per week"
+    assert Control("applications_per_week", (3, 7)).label == "Applications of cream per week"
 
 
 def test_more_than_five_controls_is_refused():

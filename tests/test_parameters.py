@@ -6,6 +6,8 @@ import math
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from imiquimod_model.book.reporting import parameter_table_markdown
 from imiquimod_model.parameters import (
@@ -145,3 +147,23 @@ def test_appendix_tables_have_one_row_per_parameter_with_citations():
         for key in p.sources:
             assert f"{{cite:p}}`{key}`" in row
         assert ("**assumed**" in row) == p.assumed
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300))
+def test_printed_numbers_never_use_computer_notation(value):
+    from imiquimod_model.book.reporting import number_text
+
+    text = number_text(value, 3)
+    assert "e" not in text and "E" not in text
+    if value and abs(value) >= 1e-300:
+        mantissa, _, power = text.replace("−", "-").partition(" × 10")
+        exponent = int(power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")) or 0)
+        assert float(mantissa) * 10.0**exponent == pytest.approx(value, rel=6e-3)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, "1", None])
+def test_printing_a_non_number_is_a_clear_error(bad):
+    from imiquimod_model.book.reporting import number_text
+
+    with pytest.raises(ValueError, match="finite number"):
+        number_text(bad)

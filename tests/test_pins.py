@@ -49,3 +49,26 @@ def test_ci_installs_through_make_test_only():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
     assert "pip install" not in ci  # packages come from pyproject via the Makefile
+
+
+def _locked():
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    return _pins(line for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_the_lock_holds_every_pin_at_its_version():
+    locked = _locked()
+    groups = [PYPROJECT["dependencies"], *PYPROJECT["optional-dependencies"].values()]
+    for group in groups:
+        for name, version in _pins(group).items():
+            assert locked.get(name) == version, f"constraints.txt has {name} {locked.get(name)}"
+
+
+def test_make_ci_and_binder_install_with_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    installs = re.findall(r"\$\(PIP_INSTALL\) .*", makefile)
+    assert installs and "--constraint constraints.txt" in makefile
+    assert re.search(
+        r"^\s+- --constraint constraints\.txt\s*$", (ROOT / "environment.yml").read_text(), re.M
+    )
+    assert "constraints.txt" in (ROOT / "tests" / "binder.py").read_text()

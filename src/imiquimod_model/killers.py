@@ -36,7 +36,7 @@ import numpy as np
 
 from . import pk
 from .kinetics import rate_from_half_life, relax, toward
-from .parameters import default, validate
+from .parameters import default, validate, whole
 from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import Genotype, simulate_signalling
 
@@ -220,7 +220,9 @@ def tumour_course(
     chosen = condition_named(condition)
     if not DAYS_FOLLOWED <= days_followed <= 364:
         raise ValueError(f"days_followed = {days_followed!r} days must lie between 28 and 364")
-    schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=4)
+    schedule = pk.Schedule(
+        applications_per_week=whole("applications_per_week", applications_per_week), weeks=4
+    )
     exposure = pk.topical_exposure(
         schedule, duration_h=days_followed * HOURS_PER_DAY, time_step_h=time_step_h
     )

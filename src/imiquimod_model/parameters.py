@@ -198,3 +198,9 @@ def validate(name: str, value: object) -> float:
     if p.integer and x != round(x):
         raise ValueError(f"{_describe(p, value)} is not whole; give {_range(p)}")
     return x
+
+
+def whole(name: str, value: object) -> int:
+    """``value`` as an int if it is an allowed whole number for parameter ``name``; checked
+    by :func:`validate` first, so 2.4, ``inf`` or ``True`` raise instead of being rounded."""
+    return int(validate(name, value))

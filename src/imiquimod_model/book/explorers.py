@@ -25,6 +25,7 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ from plotly.subplots import make_subplots
 
 from ..parameters import PARAMETERS, validate
 from .livefigure import PLOTLY_CONFIG, LiveFigure
+from .reporting import COUNTED, quantity_text
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 5  # the virtual trial: indication, strength, frequency, weeks, cycles
@@ -87,11 +89,14 @@ class Control:
 
     @property
     def label(self) -> str:
-        """Control label: meaning and unit."""
+        """Control label: meaning and unit (a counted unit the meaning already names, as in
+        "weeks of treatment", is not repeated)."""
         if self.is_choice:
             return self.title
-        unit = f" ({self.spec.unit})" if self.spec.unit else ""
-        return f"{self.spec.meaning[0].upper()}{self.spec.meaning[1:]}{unit}"
+        meaning, unit = self.spec.meaning, self.spec.unit
+        named = unit in COUNTED and re.search(rf"\b{unit.split('/')[0]}\b", meaning, re.I)
+        shown = f" ({unit})" if unit and not named else ""
+        return f"{meaning[0].upper()}{meaning[1:]}{shown}"
 
     @property
     def initial_index(self) -> int:
@@ -106,11 +111,10 @@ class Control:
         return self.grid[0] if self.is_choice else self.spec.value
 
     def format(self, value) -> str:
-        """A value as the reader sees it next to the control."""
+        """A value as the reader sees it next to the control ("1 cycle", "2 cycles")."""
         if self.is_choice:
             return str(value)
-        unit = f" {self.spec.unit}" if self.spec.unit else ""
-        return f"{entry_text(value)}{unit}"
+        return quantity_text(entry_text(value), value, self.spec.unit)
 
     def check(self, value):
         """``value`` if allowed, else a ``ValueError`` saying what is allowed."""
@@ -408,7 +412,7 @@ def static_html(explorer: Explorer) -> str:
     )
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return (
-        f'<div class="imq-explorer" data-figure="{div_id}" '
+        f'<div class="imq-explorer" role="group" data-figure="{div_id}" '
         f'aria-label="{html.escape(explorer.description or explorer.title)}">'
         f'<div class="imq-controls">{controls}</div>{plot}'
         f'<script type="application/json" class="imq-explorer-data">{payload}</script></div>'
@@ -633,6 +637,6 @@ def show_figure(fig: go.Figure, description: str) -> None:
             full_html=False,
             config=PLOTLY_CONFIG,
         )
-        display(HTML(f'<div role="img" aria-label="{html.escape(description)}">{body}</div>'))
+        display(HTML(f'<div role="figure" aria-label="{html.escape(description)}">{body}</div>'))
     else:
         display(fig)

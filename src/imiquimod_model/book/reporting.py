@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ..parameters import GROUPS, PARAMETERS
@@ -57,6 +58,66 @@ def glue(name: str, value: object) -> None:
     myst_glue(name, value, display=False)
 
 
+#: units that count things, as the book prints one and many of them
+COUNTED = {
+    "applications/week": ("per week", "per week"),
+    "weeks": ("week", "weeks"),
+    "days": ("day", "days"),
+    "cycles": ("cycle", "cycles"),
+    "lesions": ("lesion", "lesions"),
+    "tumours": ("tumour", "tumours"),
+    "warts": ("wart", "warts"),
+}
+
+
+def quantity_text(number: str, value: float, unit: str) -> str:
+    """A printed number and its unit, a counted unit in the singular for one.
+
+    >>> quantity_text("1", 1, "cycles"), quantity_text("3", 3, "applications/week")
+    ('1 cycle', '3 per week')
+    """
+    if unit in COUNTED:
+        unit = COUNTED[unit][0 if value == 1 else 1]
+    return f"{number} {unit}".strip()
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number_text(value: float, significant: int = 3) -> str:
+    """A number as the book prints it: ``significant`` figures, trailing zeros dropped, and
+    never computer notation; very small or large numbers as ``a × 10ⁿ``.
+
+    >>> number_text(0.04778, 3), number_text(12.0), number_text(5.9e-08, 2), number_text(-2.5e7, 2)
+    ('0.0478', '12', '5.9 × 10⁻⁸', '−2.5 × 10⁷')
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"a printed number must be a finite number, not {value!r}")
+    if value == 0:
+        return "0"
+    rounded = float(f"{value:.{significant}g}")
+    power = math.floor(math.log10(abs(rounded)))
+    if -3 <= power < 6:
+        decimals = max(0, significant - 1 - power)
+        text = f"{rounded:.{decimals}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    else:
+        mantissa = f"{rounded / 10**power:.{significant - 1}f}".rstrip("0").rstrip(".")
+        text = f"{mantissa} × 10{str(power).translate(SUPERSCRIPT)}"
+    return text.replace("-", "−", 1) if text.startswith("-") else text
+
+
+class Printed:
+    """A number already printed (:func:`number_text`), for ``{glue}`` roles: its text is
+    its representation, so the page shows it as it is."""
+
+    def __init__(self, value: float, significant: int = 3) -> None:
+        self.text = number_text(value, significant)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def round_to(value: float, significant: int) -> float:
     """``value`` rounded to ``significant`` significant figures, for "about" numbers in text.
 
@@ -77,7 +138,6 @@ def parameter_table_markdown(group: str) -> str:
         "|---|---|---|---|",
     ]
     for p in (PARAMETERS[name] for name in GROUPS[group]):
-        unit = f" {p.unit}" if p.unit else ""
         cite = " ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
         if p.assumed:
             status = f"**assumed**: {p.note}"
@@ -85,9 +145,11 @@ def parameter_table_markdown(group: str) -> str:
             status = f"**fitted** to the source: {p.note}"
         else:
             status = f"from the source. {p.note}".rstrip(". ")
-        allowed = "fixed" if p.low == p.high else f"{p.low:g} to {p.high:g}"
+        low, high, value = (number_text(v, 4) for v in (p.low, p.high, p.value))
+        allowed = "fixed" if p.low == p.high else f"{low} to {high}"
         rows.append(
-            f"| ${p.symbol}$ {p.meaning}<br>`{p.name}` | {p.value:g}{unit} ({allowed}) "
+            f"| ${p.symbol}$ {p.meaning}<br>`{p.name}` | {quantity_text(value, p.value, p.unit)} "
+            f"({allowed}) "
             f"| {cite} | {status.replace('|', '/')} |"
         )
     return "\n".join(rows)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -26,8 +27,12 @@ from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
-from pybtex.style.template import FieldIsMissing, join, node, optional, sentence
+from pybtex.style.template import FieldIsMissing, first_of, join, node, optional, sentence, tag
+from pybtex.style.template import field as bib_field
 from sphinx.util import logging
+from sphinxcontrib.bibtex import plugin as bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle, PersonStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
 from . import notebooks
 from .livefigure import PLOTLY_JS, STATIC
@@ -48,6 +53,28 @@ def package_hash() -> str:
 
 def _add_static_path(app, config) -> None:
     config.html_static_path.append(str(STATIC))
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
+
+
+#: myst-nb's execution table marks a run with emoji, an empty box without an emoji font
+STATUS_WORDS = {"✅": "ran cleanly", "❌": "failed"}
+
+
+def _plain_list_roles(app, pagename, templatename, context, doctree) -> None:
+    """The bibliography's entries as list items: docutils marks them ``doc-biblioentry``,
+    a role ARIA 1.2 deprecates and that a ``role="list"`` may not contain."""
+    if "body" in context:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _status_in_words(app, doctree, docname) -> None:
+    """Write the execution table's status as words."""
+    from docutils import nodes
+
+    for text in list(doctree.findall(nodes.Text)):
+        if str(text) in STATUS_WORDS:
+            text.parent.replace(text, nodes.Text(STATUS_WORDS[str(text)]))
 
 
 def _clear_stale_execution_cache(app, config) -> None:
@@ -186,6 +213,53 @@ def _names_et_al(children, context, role, **kwargs):
     return Text(text, " et al.") if len(named) < len(persons) else text
 
 
+@node
+def _cited_names(children, data, role, other=None, **kwargs):
+    """sphinxcontrib-bibtex's in-text ``names``: up to two named people, else the first
+    and "et al." (also when the BibTeX list ends in ``others``)."""
+    try:
+        persons = data["entry"].persons[role]
+    except KeyError as err:
+        raise FieldIsMissing(role, data["entry"]) from err
+    person = data["style"].person
+    plain = [str(p) for p in persons]
+    named = persons[: plain.index("others")] if "others" in plain else persons
+    names = [person.style_plugin.format(p, person.abbreviate) for p in named]
+    if len(named) < len(persons) or len(named) > 2:
+        return Text(names[0].format_data(data), " et al.")
+    return join(sep=" and ")[names].format_data(data)
+
+
+@dataclass
+class _CitedPeople(PersonStyle):
+    """Author–year names as pharmacology writes them: "Drobits et al.", "Edwards et al.",
+    a corporate author as it is, and the title where a source names no one."""
+
+    def author_or_editor_or_title(self, full: bool):
+        return first_of[
+            optional[_cited_names("author")],
+            optional[_cited_names("editor")],
+            tag("em")[bib_field("title")],
+        ]
+
+
+def _round_brackets() -> BracketStyle:
+    return BracketStyle(left="(", right=")", sep="; ", sep2="; ", last_sep="; ")
+
+
+@dataclass
+class _AuthorYear(AuthorYearReferenceStyle):
+    """In-text citations as "(Drobits et al., 2012; Hemmi et al., 2002)" and "Drobits et
+    al. (2012)"."""
+
+    bracket_textual: BracketStyle = field(default_factory=_round_brackets)
+    bracket_parenthetical: BracketStyle = field(default_factory=_round_brackets)
+    bracket_author: BracketStyle = field(default_factory=_round_brackets)
+    bracket_label: BracketStyle = field(default_factory=_round_brackets)
+    bracket_year: BracketStyle = field(default_factory=_round_brackets)
+    person: PersonStyle = field(default_factory=_CitedPeople)
+
+
 class _Bibliography(PlainStyle):
     """pybtex's plain style for readers: "et al." for ``others``; a source whose authors
     were not seen in the retrieved record is printed without them instead of raising a
@@ -205,14 +279,20 @@ class _Bibliography(PlainStyle):
 def setup(app):
     """Register the assets and the bibliography style with Sphinx."""
     register_plugin("pybtex.style.formatting", "imiquimod", _Bibliography)
+    bibtex_plugin.register_plugin(
+        "sphinxcontrib.bibtex.style.referencing", "imiquimod", _AuthorYear
+    )
     app.connect("config-inited", _add_static_path)
     app.connect("config-inited", _clear_stale_execution_cache, priority=900)
     app.connect("env-get-outdated", _reread_all_when_package_changed)
     app.connect("build-finished", _copy_plotly)
+    app.connect("doctree-resolved", _status_in_words)
+    app.connect("html-page-context", _plain_list_roles)
     app.connect("env-check-consistency", _write_reader_notebooks)
     app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")
     app.add_js_file("imq-redraw.js")
     app.add_js_file("imq-explorer.js")
+    app.add_js_file("imq-theme.js")
     app.add_css_file("imq-explorer.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...parameters import PARAMETERS
 from ..explorers import PALETTE
+from ..reporting import number_text
 
 
 def every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
@@ -26,7 +27,7 @@ def every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
 
 def two_figures(value: float) -> str:
     """A number with two significant figures, without scientific notation."""
-    return f"{float(f'{value:.2g}'):g}" if abs(value) >= 1e-4 or value == 0 else "0"
+    return number_text(float(value), 2) if abs(value) >= 1e-4 else "0"
 
 
 def percent(value: float) -> str:

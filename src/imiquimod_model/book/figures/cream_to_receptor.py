@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ... import pk
-from ...parameters import default
+from ...parameters import default, whole
 from ...receptor import tlr7_engagement
 from ..explorers import Control, Curve, Explorer, Panel
+from ..reporting import number_text
 from .common import every, low_high_rows
 
 DAYS_SHOWN = 14
@@ -35,7 +36,7 @@ def cream_to_receptor(
     ``pk_assumptions`` are keyword arguments of :func:`~imiquimod_model.pk.topical_exposure`.
     """
     schedule = pk.Schedule(
-        applications_per_week=round(applications_per_week),
+        applications_per_week=whole("applications_per_week", applications_per_week),
         weeks=2,
         cream_percent=cream_strength_percent,
         area_cm2=treated_area_cm2,
@@ -106,7 +107,7 @@ def engagement_by_ec50(ec50_values_uM: tuple[float, ...]) -> list[dict[str, str]
             {
                 "assumed EC50 (µM)": f"{ec50:g}",
                 "skin engagement, 2-week mean (%)": f"{100 * out['skin_engagement'].mean():.1f}",
-                "blood engagement, peak (%)": f"{100 * out['serum_engagement'].max():.1e}",
+                "blood engagement, peak (%)": number_text(100 * out["serum_engagement"].max(), 2),
             }
         )
     return rows

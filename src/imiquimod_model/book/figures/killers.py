@@ -8,6 +8,7 @@ import numpy as np
 from ... import killers
 from ...parameters import GROUPS, default
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
+from ..reporting import number_text
 from .common import every, sensitivity_figure
 
 __all__ = ["sensitivity_figure"]  # the chapter draws its screen with the shared helper
@@ -111,7 +112,7 @@ def knockout_verdict_rows(table: list[dict[str, object]]) -> list[dict[str, str]
     return [
         {
             "condition": r["condition"],
-            "tumour burden at day 28 (× start)": f"{r['final_burden']:.2g}",
+            "tumour burden at day 28 (× start)": number_text(r["final_burden"], 2),
             "model": str(r["model"]),
             "Drobits et al. 2012": str(r["paper"]),
             "agree?": "yes" if r["model"] == r["paper"] else "**no**",

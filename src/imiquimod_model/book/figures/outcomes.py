@@ -8,8 +8,9 @@ import re
 import numpy as np
 
 from ... import outcomes, pk, trials
-from ...parameters import PARAMETERS, default
+from ...parameters import PARAMETERS, default, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
+from ..reporting import number_text
 from .common import percent, spread
 
 WEEKS_SHOWN = 16
@@ -33,10 +34,10 @@ def virtual_trial_explorer(
     (%), severe local reactions and withdrawals (%), and the published arms given that
     course, at the week they were assessed (%, 95% Wilson interval)."""
     schedule = pk.Schedule(
-        applications_per_week=round(applications_per_week),
-        weeks=round(treatment_weeks),
-        rest_weeks=CYCLE_REST_WEEKS if cycles > 1 else 0,
-        cycles=round(cycles),
+        applications_per_week=whole("applications_per_week", applications_per_week),
+        weeks=whole("treatment_weeks", treatment_weeks),
+        rest_weeks=CYCLE_REST_WEEKS if whole("cycles", cycles) > 1 else 0,
+        cycles=whole("cycles", cycles),
         cream_percent=cream_strength_percent,
     )
     out = trials.time_course(indication, schedule, TRIAL_WEEKS)
@@ -354,8 +355,8 @@ def fitted_parameter_rows() -> list[dict[str, str]]:
         rows.append(
             {
                 "number": f"${spec.symbol}$, {spec.meaning}",
-                "fitted": f"{back(best[key]):.3g}",
-                "95% posterior interval": f"{low:.3g}–{high:.3g}",
+                "fitted": number_text(back(best[key])),
+                "95% posterior interval": f"{number_text(low)}–{number_text(high)}",
             }
         )
     return rows

@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from ... import cytokines, pk
-from ...parameters import GROUPS, PARAMETERS, default
+from ...parameters import GROUPS, PARAMETERS, default, whole
 from ...receptor import adenosine_receptor_occupancy
 from ...signalling import GENOTYPES
 from ..explorers import Control, Curve, Explorer, Panel
@@ -35,7 +35,9 @@ def cytokine_fortnight(
 ) -> dict[str, np.ndarray]:
     """Cytokines (relative units), TLR7 engagement, tolerance and priming every 2 h over the
     first two weeks of a 16-week course of the label's cream (one sachet of 5%, 8 h on)."""
-    schedule = pk.Schedule(applications_per_week=round(applications_per_week), weeks=16)
+    schedule = pk.Schedule(
+        applications_per_week=whole("applications_per_week", applications_per_week), weeks=16
+    )
     out = cytokines.cytokines_after_cream(
         schedule,
         duration_h=COURSE_H,

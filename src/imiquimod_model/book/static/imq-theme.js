@@ -1,0 +1,78 @@
+// Every plotly figure on the page follows the site's light or dark theme: a clear
+// background, text, axes and grid in the theme's colours, and the book's palette lightened
+// on a dark page so that each curve keeps its contrast. Runs on load and whenever the
+// reader switches the theme (pydata-sphinx-theme sets <html data-theme>).
+(function () {
+  "use strict";
+
+  var INK = {
+    light: { text: "#242424", line: "#242424", grid: "#e8e8e8" },
+    dark: { text: "#ced6dd", line: "#9aa5b1", grid: "#3a4250" },
+  };
+  // the book's palette (explorers.PALETTE) and greys, and their dark-page counterparts
+  var DARK = {
+    "#1f6f8b": "#6cbad8", "#c8553d": "#ec8a74", "#588b3f": "#93c877",
+    "#7a4f9a": "#bb98da", "#b8860b": "#e3b447", "#444444": "#bdbdbd",
+    "#222222": "#e6e6e6", "#777777": "#a3a3a3",
+  };
+  var LIGHT = {};
+  Object.keys(DARK).forEach(function (k) { LIGHT[DARK[k]] = k; });
+
+  function mode() {
+    return document.documentElement.dataset.theme === "dark" ? "dark" : "light";
+  }
+
+  function recolour(colour, table) {
+    return typeof colour === "string" ? table[colour.toLowerCase()] : undefined;
+  }
+
+  function paint(gd, m) {
+    if (!gd._fullLayout || gd.dataset.imqTheme === m) { return; }
+    var ink = INK[m];
+    var layout = {
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", "font.color": ink.text,
+    };
+    Object.keys(gd._fullLayout).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) {
+        layout[key + ".color"] = ink.text;
+        layout[key + ".linecolor"] = ink.line;
+        layout[key + ".gridcolor"] = ink.grid;
+        layout[key + ".zerolinecolor"] = ink.grid;
+      }
+    });
+    (gd.layout.annotations || []).forEach(function (_, i) {
+      layout["annotations[" + i + "].font.color"] = ink.text;
+    });
+    var table = m === "dark" ? DARK : LIGHT;
+    var lines = [], markers = [], traces = [];
+    gd.data.forEach(function (trace, i) {
+      var line = recolour(trace.line && trace.line.color, table);
+      var marker = recolour(trace.marker && trace.marker.color, table);
+      if (line || marker) {
+        traces.push(i);
+        lines.push(line || (trace.line && trace.line.color));
+        markers.push(marker || (trace.marker && trace.marker.color));
+      }
+    });
+    gd.dataset.imqTheme = m;
+    Plotly.relayout(gd, layout);
+    if (traces.length) {
+      Plotly.restyle(gd, { "line.color": lines, "marker.color": markers }, traces);
+    }
+  }
+
+  function paintAll() {
+    if (typeof Plotly === "undefined") { return; }
+    var m = mode();
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) { paint(gd, m); });
+  }
+
+  function start() {
+    paintAll();
+    new MutationObserver(paintAll).observe(document.documentElement, {
+      attributes: true, attributeFilter: ["data-theme"],
+    });
+  }
+
+  if (document.readyState === "complete") { start(); } else { window.addEventListener("load", start); }
+})();
