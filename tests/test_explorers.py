@@ -269,3 +269,28 @@ def test_entry_text_and_parsing():
     assert explorers.parse_entry("tlr7_ec50_uM", " 4.5 ") == 4.5
     with pytest.raises(ValueError, match="not a number"):
         explorers.parse_entry("tlr7_ec50_uM", "4,5")
+
+
+def test_a_nan_slider_warns_and_the_explorer_recovers(live):
+    control = _numeric(live)[0]
+    slider = live.sliders[control.parameter]
+    before = _figure_y(live)
+    if isinstance(slider.value, int):
+        pytest.skip("a whole-number slider cannot hold NaN")
+    slider.value = float("nan")
+    assert "nan" in live.message.value and "⚠" in live.message.value
+    for a, b in zip(before, _figure_y(live), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    slider.value = control.grid[-1]
+    assert live.message.value == ""
+
+
+def test_a_menu_value_that_is_not_an_option_is_refused_with_a_message():
+    explorer = next(e for e in ALL if any(c.is_choice for c in e.controls))
+    live = explorers.live_widget(explorer)
+    control = next(c for c in explorer.controls if c.is_choice)
+    menu = live.sliders[control.parameter]
+    chosen = menu.value
+    menu.value = "no such option"
+    assert menu.value == chosen
+    assert "no such option" in live.message.value and "⚠" in live.message.value

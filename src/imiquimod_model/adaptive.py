@@ -49,7 +49,7 @@ from scipy.special import ndtr
 
 from .killers import TREATMENT, condition_named, logistic_step, tumour_course
 from .kinetics import rate_from_half_life, relax
-from .parameters import default, validate
+from .parameters import default, real_numbers, validate
 
 #: Steps in the delay chain: the delay is Erlang-distributed with this shape.
 DELAY_STEPS = 3
@@ -82,8 +82,8 @@ def delayed_arrivals(
 ) -> np.ndarray:
     """Arrivals (per day) at the end of an ``steps``-step chain with mean delay ``delay_days``,
     for departures (per day) held constant over each interval of ``time_days`` (days)."""
-    t = np.asarray(time_days, dtype=float)
-    u = np.asarray(departures, dtype=float)
+    t = real_numbers("time_days", time_days, "days")
+    u = real_numbers("departures", departures, "burden killed per day")
     if t.ndim != 1 or len(t) < 2 or np.any(np.diff(t) <= 0) or u.shape != t.shape:
         raise ValueError("time_days must increase and match departures in length")
     if not 0 < delay_days < math.inf:
@@ -223,8 +223,8 @@ def t_cells_and_memory(
     grid) for antigen-loaded dendritic cells leaving at ``departures`` (per day, held over
     each step): the delay chain, ``dE/dt = g·y·(1 − E) − k_E·E`` and
     ``dM/dt = k_M·E·(1 − M) − k_mem·M`` of :func:`lesion_course`, without its tumour."""
-    t = np.asarray(time_days, dtype=float)
-    u = np.asarray(departures, dtype=float)
+    t = real_numbers("time_days", time_days, "days")
+    u = real_numbers("departures", departures, "burden killed per day")
     if t.ndim != 1 or len(t) < 2 or u.shape != t.shape or np.any(~np.isfinite(u)):
         raise ValueError("time_days and departures (per day) must be finite and of one length")
     dt = float(t[1] - t[0])
@@ -299,10 +299,14 @@ def recurred_fraction(
     distribution functions, conditioned on the lesion being clear at the start. A residue
     smaller than one cell is no residue: such lesions are cured and never recur.
     """
-    t = np.asarray(months, dtype=float)
+    t = real_numbers("months", months, "months")
     if t.ndim != 1 or np.any(~np.isfinite(t)) or np.any(t < 0):
         raise ValueError("months (time after treatment) must be finite and ≥ 0 months")
-    if not 0 <= memory_at_end <= 1:
+    if (
+        isinstance(memory_at_end, bool)
+        or not isinstance(memory_at_end, int | float)
+        or not 0 <= memory_at_end <= 1
+    ):
         raise ValueError(f"memory_at_end = {memory_at_end!r} must lie between 0 and 1")
     kappa = validate("memory_killing_rate_per_day", memory_killing_rate_per_day)
     k = rate_from_half_life(validate("memory_half_life_days", memory_half_life_days))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from . import pk
-from .parameters import default, validate
+from .parameters import default, real_numbers, validate
 from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import genotype_named, simulate_signalling
 
@@ -71,14 +71,14 @@ def linear_cytokine(time_h: np.ndarray, driver: np.ndarray, half_life_h: float) 
 
     ``time_h`` must be evenly spaced (h); ``half_life_h`` is the decay half-life (h).
     """
-    t = np.asarray(time_h, dtype=float)
+    t = real_numbers("time_h", time_h, "h")
     steps = np.diff(t)
     if len(t) < 2 or not np.allclose(steps, steps[0]) or steps[0] <= 0:
         raise ValueError("time_h must be evenly spaced and increasing")
     if not 0 < half_life_h < math.inf:
         raise ValueError(f"half_life_h = {half_life_h!r} h must be positive and finite")
     a = math.exp(-math.log(2.0) / half_life_h * steps[0])
-    return lfilter([0.0, 1.0 - a], [1.0, -a], np.asarray(driver, dtype=float))
+    return lfilter([0.0, 1.0 - a], [1.0, -a], real_numbers("driver", driver))
 
 
 def cytokine_response(

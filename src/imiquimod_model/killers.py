@@ -36,7 +36,7 @@ import numpy as np
 
 from . import pk
 from .kinetics import rate_from_half_life, relax, toward
-from .parameters import default, validate, whole
+from .parameters import default, one_of, real_numbers, validate, whole
 from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import Genotype, simulate_signalling
 
@@ -86,9 +86,7 @@ NO_EFFECT_ABOVE = 0.9  # final burden ≥ 90% of the untreated tumour's: "no reg
 
 def condition_named(name: str) -> Condition:
     """The condition called ``name``; a clear error for an unknown one."""
-    if name not in CONDITIONS:
-        raise ValueError(f"condition {name!r} is not one of: {', '.join(CONDITIONS)}")
-    return CONDITIONS[name]
+    return CONDITIONS[one_of("condition", name, CONDITIONS)]
 
 
 def logistic_step(t0: float, growth: float, crowding: float, death: float, dt: float) -> float:
@@ -132,13 +130,13 @@ def tumour_response(
     """
     if not isinstance(condition, Condition):
         raise ValueError("condition must be a killers.Condition; see CONDITIONS")
-    t = np.asarray(time_h, dtype=float)
-    free = np.asarray(free_concentration_uM, dtype=float)
+    t = real_numbers("time_h", time_h, "h")
+    free = real_numbers("free_concentration_uM", free_concentration_uM, "µM")
     if free.shape != t.shape or np.any(~np.isfinite(free)) or np.any(free < 0):
         raise ValueError("free_concentration_uM must be ≥ 0 µM at every time of time_h")
     if not condition.imiquimod:
         free = np.zeros(len(t))
-    e = np.asarray(engagement, dtype=float) if condition.imiquimod else np.zeros(len(t))
+    e = real_numbers("engagement", engagement) if condition.imiquimod else np.zeros(len(t))
     occupancy = adenosine_receptor_occupancy(free, adenosine_receptor_ki_uM)
     signals = simulate_signalling(
         t, e, condition, adenosine_occupancy=occupancy, **signalling_rates
@@ -218,7 +216,11 @@ def tumour_course(
     """The whole chain for one condition over 4 weeks of cream, followed for
     ``days_followed`` days (28 to 364; hourly grid)."""
     chosen = condition_named(condition)
-    if not DAYS_FOLLOWED <= days_followed <= 364:
+    if (
+        isinstance(days_followed, bool)
+        or not isinstance(days_followed, int | float)
+        or not DAYS_FOLLOWED <= days_followed <= 364
+    ):
         raise ValueError(f"days_followed = {days_followed!r} days must lie between 28 and 364")
     schedule = pk.Schedule(
         applications_per_week=whole("applications_per_week", applications_per_week), weeks=4

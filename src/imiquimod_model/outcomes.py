@@ -31,7 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from . import pk
-from .parameters import default, validate
+from .parameters import default, one_of, validate
 from .receptor import adenosine_receptor_occupancy, tlr7_engagement
 from .signalling import simulate_signalling
 
@@ -209,8 +209,7 @@ def arm_exposure(arm: TrialArm, **assumptions: float) -> float:
 
 def fitted_arms(indication: str) -> tuple[TrialArm, ...]:
     """The imiquimod and vehicle arms an indication's link is fitted to."""
-    if indication not in INDICATIONS:
-        raise ValueError(f"indication {indication!r} is not one of: {', '.join(INDICATIONS)}")
+    one_of("indication", indication, INDICATIONS)
     return tuple(
         a
         for a in trial_arms()

@@ -28,6 +28,8 @@ import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 REGISTRY_FILE = Path(__file__).parent / "data" / "parameters.csv"
 COLUMNS = (
     "group",
@@ -204,3 +206,24 @@ def whole(name: str, value: object) -> int:
     """``value`` as an int if it is an allowed whole number for parameter ``name``; checked
     by :func:`validate` first, so 2.4, ``inf`` or ``True`` raise instead of being rounded."""
     return int(validate(name, value))
+
+
+def real_numbers(name: str, value: object, unit: str = "") -> np.ndarray:
+    """``value``, a number or an array of numbers, as floats: text, booleans, ``None`` and
+    anything else that is not a real number raise a ``ValueError`` naming ``name``."""
+    kind = "" if isinstance(value, str | bytes | bool) or value is None else None
+    try:
+        array = np.asarray(value) if kind is None else None
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype.kind not in "iuf":
+        units = f" in {unit}" if unit else ""
+        raise ValueError(f"{name} = {value!r} is not a number (or array of numbers){units}")
+    return array.astype(float)
+
+
+def one_of(kind: str, name: object, choices) -> str:
+    """``name`` if it is one of ``choices`` (strings), else a ``ValueError`` listing them."""
+    if not isinstance(name, str) or name not in choices:
+        raise ValueError(f"{kind} {name!r} is not one of: {', '.join(choices)}")
+    return name

@@ -43,7 +43,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from .kinetics import rate_from_half_life
-from .parameters import default, validate
+from .parameters import default, real_numbers, validate
 
 HOURS_PER_WEEK = 168.0
 REFERENCE_STRENGTH_PERCENT = 5.0  # the strength at which the registry's flux is stated
@@ -292,7 +292,9 @@ def topical_exposure(
     """
     if not isinstance(schedule, Schedule):
         raise ValueError("schedule must be a pk.Schedule")
-    if not (isinstance(time_step_h, (int, float)) and 0.01 <= time_step_h <= 1.0):
+    if isinstance(time_step_h, bool) or not (
+        isinstance(time_step_h, int | float) and 0.01 <= time_step_h <= 1.0
+    ):
         raise ValueError(f"time_step_h = {time_step_h!r} h is outside 0.01 to 1 h")
     rates = {
         "uptake": uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h),
@@ -312,7 +314,10 @@ def topical_exposure(
     unbound = validate("unbound_fraction_in_skin", unbound_fraction_in_skin)
     solubility = validate("aqueous_solubility_uM", aqueous_solubility_uM)
     volume = validate("volume_of_distribution_L", volume_of_distribution_L)
-    total_h = schedule.duration_h if duration_h is None else float(duration_h)
+    given = None if duration_h is None else real_numbers("duration_h", duration_h, "h")
+    if given is not None and given.ndim:
+        raise ValueError(f"duration_h = {duration_h!r} must be one number of hours")
+    total_h = schedule.duration_h if given is None else float(given)
     if not 0 < total_h <= 20 * 52 * HOURS_PER_WEEK:
         raise ValueError(f"duration_h = {duration_h!r} h must be positive and at most 20 years")
 

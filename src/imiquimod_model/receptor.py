@@ -20,14 +20,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parameters import default, validate
+from .parameters import default, real_numbers, validate
+
+#: 1 mol/L in µM: no tissue holds more imiquimod than this (5% cream is about 0.2 mol/L)
+MOLAR_UM = 1e6
 
 
 def _concentration(concentration_uM: np.ndarray | float) -> np.ndarray:
     """Free imiquimod (µM) as an array, or a clear error for a negative or missing value."""
-    conc = np.asarray(concentration_uM, dtype=float)
-    if np.any(~np.isfinite(conc)) or np.any(conc < 0):
-        raise ValueError("concentration_uM (imiquimod concentration) must be finite and ≥ 0 µM")
+    conc = real_numbers("concentration_uM", concentration_uM, "µM")
+    if np.any(~np.isfinite(conc)) or np.any(conc < 0) or np.any(conc > MOLAR_UM):
+        raise ValueError(
+            "concentration_uM (imiquimod concentration) must be finite and from 0 to 10⁶ µM "
+            "(1 mol/L; the 5% cream itself holds about 2 × 10⁵ µM)"
+        )
     return conc
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .kinetics import rate_from_half_life, relax, toward
-from .parameters import default, validate
+from .parameters import default, one_of, real_numbers, validate
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,7 @@ GENOTYPES: dict[str, Genotype] = {
 
 def genotype_named(name: str) -> Genotype:
     """The genotype called ``name``; a clear error for an unknown one."""
-    if name not in GENOTYPES:
-        raise ValueError(f"genotype {name!r} is not one of: {', '.join(GENOTYPES)}")
-    return GENOTYPES[name]
+    return GENOTYPES[one_of("genotype", name, GENOTYPES)]
 
 
 def simulate_signalling(
@@ -98,9 +96,9 @@ def simulate_signalling(
     ``engagement`` is the TLR7 engagement (0–1) and ``adenosine_occupancy`` the adenosine-
     receptor occupancy (0–1) at each time, each held until the next one.
     """
-    t = np.asarray(time_h, dtype=float)
-    e = np.asarray(engagement, dtype=float)
-    a = np.asarray(adenosine_occupancy, dtype=float)
+    t = real_numbers("time_h", time_h, "h")
+    e = real_numbers("engagement", engagement)
+    a = real_numbers("adenosine_occupancy", adenosine_occupancy)
     if t.ndim != 1 or t.shape != e.shape or len(t) < 2 or np.any(np.diff(t) <= 0):
         raise ValueError("time_h must increase and match engagement in length")
     for name, x in (("engagement (TLR7 engagement)", e), ("adenosine_occupancy", a)):

@@ -48,7 +48,7 @@ from .adaptive import t_cells_and_memory
 from .killers import HOURS_PER_DAY, condition_named, tumour_response
 from .kinetics import rate_from_half_life
 from .outcomes import INDICATIONS, TrialArm, schedule_of, trial_arms
-from .parameters import default, validate
+from .parameters import default, real_numbers, validate
 from .receptor import tlr7_engagement
 
 FIT_FILE = Path(__file__).parent / "data" / "trial_fit.json"
@@ -183,7 +183,6 @@ def _cache_file(key: str) -> Path | None:
     return folder / f"kill-course-{name}.npz"
 
 
-@functools.lru_cache(maxsize=512)
 def kill_course(
     schedule: pk.Schedule,
     last_day: float,
@@ -199,7 +198,26 @@ def kill_course(
     if not isinstance(schedule, pk.Schedule):
         raise ValueError("schedule must be a pk.Schedule")
     sd = validate("skin_permeability_log_sd", permeability_log_sd)
-    stored = _cache_file(repr((schedule, float(last_day), condition, sd, rates)))
+    condition_named(condition)
+    if (
+        isinstance(last_day, bool)
+        or not isinstance(last_day, int | float)
+        or not 0 < last_day <= 20 * 365.25
+    ):
+        raise ValueError(f"last_day = {last_day!r} must be a number of days from 0 to 20 years")
+    if not isinstance(rates, tuple) or not all(
+        isinstance(r, tuple) and len(r) == 2 and isinstance(r[0], str) for r in rates
+    ):
+        raise ValueError("rates must be a tuple of (name, value) pairs")
+    return _kill_course(schedule, float(last_day), condition, sd, rates)
+
+
+@functools.lru_cache(maxsize=512)
+def _kill_course(
+    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple
+) -> KillCourse:
+    """The cached work behind :func:`kill_course`, on checked inputs."""
+    stored = _cache_file(repr((schedule, last_day, condition, sd, rates)))
     if stored is not None and stored.exists():
         try:
             with np.load(stored) as saved:
@@ -208,7 +226,7 @@ def kill_course(
             return KillCourse(**fields)
         except (OSError, ValueError, KeyError):
             pass  # unreadable: solve again
-    course = _solve_kill_course(schedule, float(last_day), condition, sd, rates)
+    course = _solve_kill_course(schedule, last_day, condition, sd, rates)
     if stored is not None:
         try:
             stored.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +236,9 @@ def kill_course(
         except OSError:
             pass  # a read-only place: keep it in memory only
     return course
+
+
+kill_course.cache_clear = _kill_course.cache_clear  # type: ignore[attr-defined]
 
 
 def _solve_kill_course(
@@ -634,7 +655,6 @@ def _label_schedule(
     return replace(schedule, **changes)
 
 
-@functools.lru_cache(maxsize=512)
 def predict_clearance(
     indication: str,
     schedule: pk.Schedule | None = None,
@@ -651,7 +671,6 @@ def predict_clearance(
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
-    chosen = INDICATION[indication]
     if assessed_weeks_after is not None:
         if (
             isinstance(assessed_weeks_after, bool)
@@ -661,7 +680,16 @@ def predict_clearance(
             raise ValueError(
                 f"assessed_weeks_after = {assessed_weeks_after!r} weeks must lie from 0 to 260"
             )
-        chosen = replace(chosen, assessed_weeks_after=(float(assessed_weeks_after),))
+        assessed_weeks_after = float(assessed_weeks_after)
+    return _prediction(indication, course, assessed_weeks_after)
+
+
+@functools.lru_cache(maxsize=512)
+def _prediction(indication: str, course: pk.Schedule, weeks_after: float | None) -> Prediction:
+    """The work behind :func:`predict_clearance`, on checked inputs."""
+    chosen = INDICATION[indication]
+    if weeks_after is not None:
+        chosen = replace(chosen, assessed_weeks_after=(weeks_after,))
     days = assessment_days(chosen, course)
     both = np.vstack([_best(), _draws()])
     b = _background(indication, both)
@@ -699,6 +727,8 @@ def virtual_trial(
     """
     if isinstance(patients, bool) or not isinstance(patients, int) or not 1 <= patients <= 100_000:
         raise ValueError(f"patients = {patients!r} must be a whole number from 1 to 100000")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed = {seed!r} must be a whole number ≥ 0")
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
@@ -1056,9 +1086,12 @@ def time_course(
     indication_named(indication)  # a clear error for an unknown one
     if not isinstance(schedule, pk.Schedule) or schedule.cream_percent == 0:
         raise ValueError("schedule must be a pk.Schedule with cream of some strength")
-    if not 1 <= draws <= len(_draws()):
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= len(_draws()):
         raise ValueError(f"draws = {draws!r} must be a whole number from 1 to {len(_draws())}")
-    days = DAYS_PER_WEEK * np.asarray(weeks, dtype=float)
+    weeks = real_numbers("weeks", weeks, "weeks")
+    if weeks.ndim != 1 or not np.all(np.isfinite(weeks)) or np.any((weeks < 0) | (weeks > 520)):
+        raise ValueError("weeks must be a list of weeks from 0 to 520 after the first application")
+    days = DAYS_PER_WEEK * weeks
     best = _best()
     theta = np.vstack([best, _draws()[:: len(_draws()) // draws][:draws]])
     o = _fitted_outcome(indication, schedule, days, theta, each=True)

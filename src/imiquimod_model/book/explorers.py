@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import json
@@ -540,16 +541,43 @@ class LiveExplorer:
         self.redraw()
 
 
+@functools.cache
+def _guarded(kind: str):
+    """ipywidgets' ``kind`` (Dropdown or SelectionSlider), but a value that is not one of
+    its options (NaN included) is refused with a message under the controls (through
+    ``warn``), the control keeping its value, instead of a widget error with no message."""
+    import ipywidgets as widgets
+    from traitlets import validate as validate_trait
+
+    class Menu(getattr(widgets, kind)):
+        warn = None  # set by live_widget: LiveExplorer.warn
+
+        @validate_trait("value")
+        def _validate_value(self, proposal):
+            if proposal.value in self._options_values or self.warn is None:
+                return super()._validate_value(proposal)
+            self.warn(
+                ValueError(
+                    f"{proposal.value!r} is not one of: {', '.join(map(str, self._options_values))}"
+                )
+            )
+            return self.value
+
+    return Menu
+
+
 def _slider(control: Control):
     import ipywidgets as widgets
 
     layout = widgets.Layout(width="320px")
     if control.is_choice:
-        return widgets.Dropdown(options=list(control.grid), value=control.grid[0], layout=layout)
+        return _guarded("Dropdown")(
+            options=list(control.grid), value=control.grid[0], layout=layout
+        )
     spec = control.spec
     common = {"continuous_update": True, "readout": True, "layout": layout}
     if control.log:
-        return widgets.SelectionSlider(
+        return _guarded("SelectionSlider")(
             options=[(control.format(v), v) for v in log_stops(control)],
             value=spec.value,
             **common,
@@ -606,6 +634,8 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     )
     live = LiveExplorer(explorer, figure, sliders, entries, message, box, current=start)
     for name, slider in sliders.items():
+        if hasattr(slider, "warn"):
+            slider.warn = live.warn
         slider.observe(lambda ch, n=name: live.on_slider(n, ch["new"]), names="value")
     for name, entry in entries.items():
         entry.observe(lambda ch, n=name: live.on_entry(n, ch["new"]), names="value")
