@@ -18,6 +18,7 @@ then open them, and the download button offers them.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,35 @@ def _copy_plotly(app, exception) -> None:
         target = Path(app.outdir) / "_static" / "plotly.min.js"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PLOTLY_JS, target)
+
+
+#: scripts a page loads only when it needs them (page weight): MathJax where there is math,
+#: plotly and the explorer scripts where there is a figure; fontawesome's 1.5 MB script
+#: never, its icons coming from the theme's stylesheet and webfonts instead
+NEEDED_FOR = {
+    r"vendor/fontawesome/[^/\"]+/js/all\.min\.js": None,
+    r"mathjax/": 'class="math',
+    r"plotly\.min\.js|imq-redraw\.js|imq-explorer\.js|imq-theme\.js": "plotly-graph-div",
+}
+
+
+def _script_tag(path: str) -> re.Pattern:
+    tag = r'\n?[ \t]*<script\b[^>]*\bsrc="[^"]*(?:' + path + r')[^"]*"[^>]*>\s*</script>'
+    return re.compile(tag)
+
+
+def _lighten_pages(app, exception) -> None:
+    """Drop from each written page the scripts it does not use."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        light = html
+        for path, marker in NEEDED_FOR.items():
+            if marker is None or marker not in html:
+                light = _script_tag(path).sub("", light)
+        if light != html:
+            page.write_text(light, encoding="utf-8")
 
 
 # --- reader notebooks
@@ -286,6 +316,7 @@ def setup(app):
     app.connect("config-inited", _clear_stale_execution_cache, priority=900)
     app.connect("env-get-outdated", _reread_all_when_package_changed)
     app.connect("build-finished", _copy_plotly)
+    app.connect("build-finished", _lighten_pages)
     app.connect("doctree-resolved", _status_in_words)
     app.connect("html-page-context", _plain_list_roles)
     app.connect("env-check-consistency", _write_reader_notebooks)

@@ -70,44 +70,55 @@ def hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.nd
     return every(out, round(1.0 / (out["time_h"][1] - out["time_h"][0])), keys)
 
 
+#: the smallest relative μ* the sensitivity figures resolve; a smaller one is drawn at this
+#: floor and marked "≈ 0" (a log axis has no zero)
+MU_FLOOR = 1e-3
+
+
+def parameter_label(name: str, width: int = 34) -> str:
+    """A registry parameter as a figure names it: its meaning, wrapped for a narrow axis."""
+    import textwrap
+
+    meaning = PARAMETERS[name].meaning
+    return "<br>".join(textwrap.wrap(meaning[0].upper() + meaning[1:], width))
+
+
 def sensitivity_figure(rows: list[dict[str, object]]):
-    """Grouped horizontal bars of relative μ* (log scale): one group per parameter, one
-    colour per output."""
+    """Grouped horizontal bars of relative μ* (log scale): one group per parameter, named
+    by its meaning in the registry, one colour per output; effects below ``MU_FLOOR`` are
+    marked "≈ 0" instead of vanishing."""
     import plotly.graph_objects as go
 
     outputs = list(dict.fromkeys(r["output"] for r in rows))
     names = list(dict.fromkeys(r["parameter"] for r in rows))
-    labels = [
-        n.removesuffix("_h")
-        .replace("_", " ")
-        .replace("ifn", "IFN")
-        .replace("irf7", "IRF7")
-        .replace("tnf", "TNF")
-        for n in names
-    ]
+    labels = [parameter_label(n) for n in names]
     fig = go.Figure()
     for j, output in enumerate(outputs):
         mu = {r["parameter"]: r["mu_star"] for r in rows if r["output"] == output}
         fig.add_trace(
             go.Bar(
-                x=[max(mu[n], 1e-4) for n in names],
+                x=[max(mu[n], MU_FLOOR) for n in names],
                 y=labels,
                 orientation="h",
                 name=output,
                 marker_color=PALETTE[j % len(PALETTE)],
+                text=["≈ 0" if mu[n] < MU_FLOOR else "" for n in names],
+                textposition="outside",
+                customdata=[[n, number_text(float(mu[n]), 2)] for n in names],
+                hovertemplate="%{customdata[0]}: μ* = %{customdata[1]}<extra></extra>",
             )
         )
     fig.update_layout(
         barmode="group",
         template="simple_white",
-        height=160 + 42 * len(names),
+        height=160 + 52 * len(names),
         xaxis={
             "type": "log",
-            "title": "μ*, relative to the output at the defaults",
+            "title": "μ*, relative to the output at the defaults (≈ 0: below 0.001)",
             "range": [-3, 1.2],
             "exponentformat": "power",
         },
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         margin={"l": 10, "r": 20, "t": 40, "b": 50},
         font={"family": "system-ui, sans-serif", "size": 12},

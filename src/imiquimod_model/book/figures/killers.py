@@ -34,6 +34,7 @@ def tumour_explorer(
     )
     shown = every(out, 6, ("time_days", "tumour", "recruited_pdc", "killer_fraction"))
     shown["untreated"] = untreated_tumour(shown["time_days"])
+    shown["one_cell"] = np.full(len(shown["time_days"]), 10.0 ** default("one_cell_log10"))
     return shown
 
 
@@ -53,18 +54,26 @@ TUMOUR = Explorer(
         Control("applications_per_week", (1, 2, 3, 5, 7)),
     ),
     panels=(
-        Panel("tumour burden (× start)", log_y=True, y_range=(-8, 1.5)),
-        Panel("recruited pDCs (fraction of maximum)", y_range=(0, 1)),
+        Panel("tumour burden (× start)", log_y=True, y_range=(-7, 1.5)),
+        Panel("fraction (0–1)", y_range=(0, 1)),
     ),
     curves=(
         Curve("tumour", "tumour, treated", panel=0),
         Curve("untreated", "tumour, untreated", panel=0, dash="dash", color="#777777"),
+        Curve(
+            "one_cell",
+            "about one cell (10⁶ cells at the start, assumed)",
+            panel=0,
+            dash="dot",
+            color="#777777",
+        ),
         Curve("recruited_pdc", "recruited pDCs", panel=1),
         Curve("killer_fraction", "killer fraction (TRAIL⁺ GzmB⁺)", panel=1, dash="dot"),
     ),
     description=(
-        "Two panels over 28 days. Top: tumour burden on a log scale, treated and untreated. "
-        "Bottom: recruited pDCs and the fraction of them that are killers."
+        "Two panels over 28 days. Top: tumour burden on a log scale, treated and untreated, "
+        "with the level of about one tumour cell, below which the tumour is gone. Bottom: "
+        "recruited pDCs (fraction of the maximum) and the fraction of them that are killers."
     ),
 )
 

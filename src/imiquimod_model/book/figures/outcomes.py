@@ -107,50 +107,119 @@ VIRTUAL_TRIAL = Explorer(
 )
 
 
-def _forest_label(arm) -> str:
-    trial = re.sub(r"(\D)(\d{4})", r"\1 \2", arm.trial.split("_")[0])
+#: trials whose source names no author: called by journal and year
+TRIAL_NAMES = {"CryoVsIMQ_AK2011": "J Drugs Dermatol 2011"}
+#: the forest's colour for each kind of arm, and its legend entry
+ARM_KINDS = {"imiquimod": PALETTE[0], "other treatment": PALETTE[1], "vehicle": "#777777"}
+ROW_PX, HEADER_PX = 34, 30
+
+
+def trial_name(key: str) -> str:
+    """A trial as the text names it: "Lebwohl 2004" for the source key ``Lebwohl2004``."""
+    if key in TRIAL_NAMES:
+        return TRIAL_NAMES[key]
+    return re.sub(r"(\D)(\d{4})$", r"\1 \2", key.split("_")[0])
+
+
+def _treatment_kind(treatment: str) -> str:
+    return treatment if treatment in ("imiquimod", "vehicle") else "other treatment"
+
+
+def _arm_kind(arm) -> str:
+    return _treatment_kind(arm.treatment)
+
+
+def _arm_text(arm) -> str:
+    """The forest's row label: the treatment and its course, then the endpoint."""
     strength = f" {arm.strength_percent:g}%" if arm.strength_percent not in (None, 5.0) else ""
-    schedule = (
-        f"{strength} {arm.applications_per_week}/week × {arm.weeks} wk"
+    course = (
+        f"{strength} {arm.applications_per_week}/week × {arm.weeks} weeks"
         if arm.treatment == "imiquimod" and arm.applications_per_week
         else ""
     )
-    return f"{trial} · {arm.endpoint} · {arm.treatment}{schedule}"
+    return f"{arm.treatment}{course}: {arm.endpoint}"
 
 
 def comparison_forest(indications: tuple[str, ...]):
-    """Every published arm of the given indications with its 95% Wilson interval."""
+    """Every published arm of the given indications with its 95% Wilson interval, grouped
+    by indication and trial; each row's label sits above its interval, so the figure reads
+    at any width, and the hover gives the trial, endpoint and numbers."""
     import plotly.graph_objects as go
 
-    arms = [a for a in outcomes.trial_arms() if a.indication in indications]
-    labels, x, low, high = [], [], [], []
-    for arm in arms:
-        labels.append(_forest_label(arm))
-        x.append(100 * arm.proportion)
-        lo, hi = arm.wilson_interval() if arm.likelihood_n else (arm.proportion,) * 2
-        low.append(100 * (arm.proportion - lo))
-        high.append(100 * (hi - arm.proportion))
-    colours = [
-        PALETTE[0] if "imiquimod" in lab else PALETTE[1] if "vehicle" not in lab else "#999999"
-        for lab in labels
-    ]
-    fig = go.Figure(
-        go.Scatter(
-            x=x,
-            y=labels,
-            mode="markers",
-            marker={"color": colours, "size": 9},
-            error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
-            showlegend=False,
+    fig = go.Figure()
+    annotations, y, rows = [], 0.0, {kind: [] for kind in ARM_KINDS}
+    for indication in indications:
+        y -= HEADER_PX / ROW_PX
+        annotations.append((y + 0.55, f"<b>{indication}</b>", 13))
+        trial = None
+        for arm in (a for a in outcomes.trial_arms() if a.indication == indication):
+            if arm.trial != trial:
+                trial = arm.trial
+                y -= 0.8
+                annotations.append((y + 0.3, f"<i>{trial_name(trial)}</i>", 12))
+            y -= 1.0
+            lo, hi = arm.wilson_interval() if arm.likelihood_n else (arm.proportion,) * 2
+            counts = f"{arm.responders}/{arm.n}" if arm.n else f"{arm.percent:g}% published"
+            rows[_arm_kind(arm)].append(
+                (y, 100 * arm.proportion, 100 * lo, 100 * hi, _arm_text(arm), trial, counts)
+            )
+            annotations.append((y + 0.42, _arm_text(arm), 11))
+    for kind, colour in ARM_KINDS.items():
+        points = rows[kind]
+        fig.add_trace(
+            go.Scatter(
+                x=[p[1] for p in points],
+                y=[p[0] for p in points],
+                mode="markers",
+                name=kind,
+                marker={"color": colour, "size": 9},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [p[3] - p[1] for p in points],
+                    "arrayminus": [p[1] - p[2] for p in points],
+                    "color": colour,
+                    "thickness": 1.5,
+                    "width": 0,
+                },
+                cliponaxis=False,
+                customdata=[[trial_name(p[5]), p[4], p[6], p[2], p[3]] for p in points],
+                hovertemplate=(
+                    "%{customdata[0]}<br>%{customdata[1]}<br>%{x:.0f}% "
+                    "(95% interval %{customdata[3]:.0f}–%{customdata[4]:.0f}%), "
+                    "%{customdata[2]}<extra></extra>"
+                ),
+            )
         )
+    for at, text, size in annotations:
+        fig.add_annotation(
+            x=0,
+            y=at,
+            xref="paper",
+            yref="y",
+            text=text,
+            showarrow=False,
+            xanchor="left",
+            yanchor="middle",
+            align="left",
+            font={"size": size},
+        )
+    fig.update_xaxes(
+        title_text="patients (or lesions) with the outcome (%)",
+        range=[-1, 101],
+        tickvals=[0, 20, 40, 60, 80, 100],
+        side="top",
+        showgrid=True,
+        gridcolor="#e8e8e8",
     )
-    fig.update_xaxes(title_text="patients (or lesions) with the outcome (%)", range=[0, 100])
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(visible=False, range=[y - 0.7, 0.4])
     fig.update_layout(
         template="simple_white",
-        height=120 + 24 * len(labels),
-        margin={"l": 10, "r": 20, "t": 20, "b": 50},
-        font={"family": "system-ui, sans-serif", "size": 11},
+        height=int(120 + ROW_PX * (0.4 - y)),
+        margin={"l": 12, "r": 24, "t": 100, "b": 10},
+        font={"family": "system-ui, sans-serif", "size": 12},
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "top", "yref": "container"},
+        hovermode="closest",
     )
     return fig
 
@@ -222,11 +291,6 @@ def long_term_figure():
         font={"family": "system-ui, sans-serif", "size": 12},
     )
     return fig
-
-
-def trial_name(key: str) -> str:
-    """A citation key as a reader names the trial: "Geisse 2002"."""
-    return re.sub(r"(\D)(\d{4})", r"\1 \2", key.split("_")[0])
 
 
 def arm_label(arm) -> str:
@@ -430,12 +494,13 @@ def comparison(*, comparison: str = next(iter(COMPARISONS))) -> dict[str, np.nda
             percent[j] = 100 * arm.proportion
             lo, hi = arm.wilson_interval() if arm.n else (arm.proportion, arm.proportion)
             low[j], high[j] = 100 * lo, 100 * hi
-    return {
-        "slot": np.arange(len(TREATMENTS), dtype=float),
-        "percent": percent,
-        "low": low,
-        "high": high,
-    }
+    kinds = np.array([_treatment_kind(t) for t in TREATMENTS])
+    out = {"slot": np.arange(len(TREATMENTS), dtype=float)}
+    for kind in ARM_KINDS:  # one trace per kind of arm, coloured as in the forest plot
+        mine = kinds == kind
+        for name, values in (("percent", percent), ("low", low), ("high", high)):
+            out[f"{name}_{kind}"] = np.where(mine, values, np.nan)
+    return out
 
 
 COMPARISON = Explorer(
@@ -447,15 +512,17 @@ COMPARISON = Explorer(
     x_ticks=TREATMENTS,
     controls=(Control("comparison", tuple(COMPARISONS), title="Trial and endpoint"),),
     panels=(Panel("patients (or lesions) with the outcome (%)", y_range=(0, 105)),),
-    curves=(
+    curves=tuple(
         Curve(
-            "percent",
-            "reported, with 95% interval",
+            f"percent_{kind}",
+            f"{kind}, with 95% interval",
+            color=colour,
             markers=True,
             gaps=True,
-            low="low",
-            high="high",
-        ),
+            low=f"low_{kind}",
+            high=f"high_{kind}",
+        )
+        for kind, colour in ARM_KINDS.items()
     ),
     description=(
         "One panel: for the chosen trial and endpoint, the percentage of patients with the "

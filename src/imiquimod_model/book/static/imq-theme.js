@@ -44,20 +44,24 @@
       layout["annotations[" + i + "].font.color"] = ink.text;
     });
     var table = m === "dark" ? DARK : LIGHT;
-    var lines = [], markers = [], traces = [];
+    var lines = [], markers = [], bars = [], traces = [];
     gd.data.forEach(function (trace, i) {
       var line = recolour(trace.line && trace.line.color, table);
       var marker = recolour(trace.marker && trace.marker.color, table);
-      if (line || marker) {
+      var bar = recolour(trace.error_x && trace.error_x.color, table);
+      if (line || marker || bar) {
         traces.push(i);
         lines.push(line || (trace.line && trace.line.color));
         markers.push(marker || (trace.marker && trace.marker.color));
+        bars.push(bar || (trace.error_x && trace.error_x.color));
       }
     });
     gd.dataset.imqTheme = m;
     Plotly.relayout(gd, layout);
     if (traces.length) {
-      Plotly.restyle(gd, { "line.color": lines, "marker.color": markers }, traces);
+      Plotly.restyle(
+        gd, { "line.color": lines, "marker.color": markers, "error_x.color": bars }, traces
+      );
     }
   }
 
