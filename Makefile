@@ -1,4 +1,4 @@
-# The only entry points: book, serve, lab, test, bench, lint, lock, clean.
+# The only entry points: book, pdf, serve, lab, test, bench, lint, lock, clean.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ CHAPTERS := $(shell grep -l '^jupytext:' book/*.md)
 PIP_INSTALL := $(BIN)/pip install --quiet --constraint constraints.txt
 UV_VERSION := 0.13.8
 
-.PHONY: book serve lab test bench lint lock clean setup
+.PHONY: book pdf serve lab test bench lint lock clean setup
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -30,6 +30,12 @@ $(VENV)/.notebook: $(STAMP)
 book: $(STAMP)
 	IMIQUIMOD_EXPLORER_MODE=static $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
+# The whole book as one PDF, offered by the site's download menu: the single-page build
+# printed by Debian's Chromium (figures at their defaults, explorers described).
+pdf: book
+	IMIQUIMOD_EXPLORER_MODE=static $(BIN)/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going
+	$(BIN)/python tools/print_pdf.py
+
 serve: book
 	@echo "Serving _build/html on http://localhost:$(PORT)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
@@ -39,8 +45,9 @@ lab: book $(VENV)/.notebook
 	$(BIN)/python -m imiquimod_model.book.lab_settings
 	$(BIN)/jupyter lab
 
-# Builds the book first (the browser tests open it), then runs the whole suite.
-test: book
+# Builds the book and its PDF first (the browser and PDF tests open them), then runs the
+# whole suite.
+test: pdf
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/jupytext --to ipynb --test-strict $(CHAPTERS)

@@ -62,6 +62,26 @@ def _add_static_path(app, config) -> None:
 STATUS_WORDS = {"✅": "ran cleanly", "❌": "failed"}
 
 
+#: where ``make pdf`` writes the whole book, inside the site
+BOOK_PDF = "_downloads/how-imiquimod-works.pdf"
+
+
+def _offer_book_pdf(app, pagename, templatename, context, doctree) -> None:
+    """The download menu offers the whole book as a PDF (``make pdf``) beside the page."""
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "download-buttons":
+            group["buttons"].append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](BOOK_PDF, 1),
+                    "text": "whole book (.pdf)",
+                    "tooltip": "Download the whole book as one PDF",
+                    "icon": "fas fa-book",
+                    "label": "download-book-pdf-button",
+                }
+            )
+
+
 def _plain_list_roles(app, pagename, templatename, context, doctree) -> None:
     """The bibliography's entries as list items: docutils marks them ``doc-biblioentry``,
     a role ARIA 1.2 deprecates and that a ``role="list"`` may not contain."""
@@ -319,6 +339,7 @@ def setup(app):
     app.connect("build-finished", _lighten_pages)
     app.connect("doctree-resolved", _status_in_words)
     app.connect("html-page-context", _plain_list_roles)
+    app.connect("html-page-context", _offer_book_pdf, priority=600)  # after the theme's
     app.connect("env-check-consistency", _write_reader_notebooks)
     app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")

@@ -1,0 +1,85 @@
+"""Print the book as one PDF: the single-page build (``jupyter-book build --builder
+singlehtml``) opened in Debian's Chromium with the network blocked, every figure drawn at
+its default settings and each explorer's description in place of its controls (the
+site's print stylesheet), printed to ``_build/html/_downloads/how-imiquimod-works.pdf``,
+where the site's download menu offers it.
+
+Usage: ``python tools/print_pdf.py`` (``make pdf`` runs the build first).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SINGLE = ROOT / "_build" / "singlehtml"
+PDF = ROOT / "_build" / "html" / "_downloads" / "how-imiquimod-works.pdf"
+CHROMIUM = "/usr/bin/chromium"
+#: JavaScript: true once MathJax has typeset the page and every plotly figure is drawn
+READY = """() => (!window.MathJax || !MathJax.startup || MathJax.startup.promise === undefined
+    || window.__imqTypeset === true)
+    && Array.from(document.querySelectorAll('.plotly-graph-div'))
+        .every(gd => gd.classList.contains('js-plotly-plot'))"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def print_book(out: Path = PDF) -> Path:
+    """Print the single-page build to ``out``; returns ``out``."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = SINGLE / "book" / "intro.html"
+    if not page_file.exists():
+        sys.exit("no single-page build: run `make pdf`")
+    # Sphinx writes the single page as book/intro.html but links its assets from the root
+    shutil.copyfile(page_file, SINGLE / "whole-book.html")
+    handler = functools.partial(_Quiet, directory=str(SINGLE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            # the printed column (A4 less margins, about 680 px): plotly sizes figures to it
+            context = browser.new_context(viewport={"width": 680, "height": 1200})
+            context.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort()
+            )
+            page = context.new_page()
+            page.goto(f"{base}/whole-book.html", wait_until="load")
+            page.evaluate(
+                """() => window.MathJax && MathJax.startup && MathJax.startup.promise
+                    ? MathJax.startup.promise.then(() => { window.__imqTypeset = true; })
+                    : null"""
+            )
+            page.wait_for_function(READY, timeout=120_000)
+            page.emulate_media(media="print")
+            page.pdf(
+                path=str(out),
+                format="A4",
+                print_background=True,
+                margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=(
+                    '<div style="font-size:8px;width:100%;text-align:center;">'
+                    'How Imiquimod Works · <span class="pageNumber"></span></div>'
+                ),
+            )
+            browser.close()
+    finally:
+        httpd.shutdown()
+    return out
+
+
+if __name__ == "__main__":
+    print(print_book().relative_to(ROOT))
