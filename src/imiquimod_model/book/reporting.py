@@ -95,14 +95,14 @@ def number_text(value: float, significant: int = 3) -> str:
         raise ValueError(f"a printed number must be a finite number, not {value!r}")
     if value == 0:
         return "0"
-    rounded = float(f"{value:.{significant}g}")
-    power = math.floor(math.log10(abs(rounded)))
+    digits, _, exponent = f"{value:.{significant - 1}e}".partition("e")
+    power = int(exponent)  # from the rounded digits, so 9.99 → 10 moves to the next power
     if -3 <= power < 6:
         decimals = max(0, significant - 1 - power)
-        text = f"{rounded:.{decimals}f}"
+        text = f"{float(f'{digits}e{power}'):.{decimals}f}"
         text = text.rstrip("0").rstrip(".") if "." in text else text
     else:
-        mantissa = f"{rounded / 10**power:.{significant - 1}f}".rstrip("0").rstrip(".")
+        mantissa = digits.rstrip("0").rstrip(".") if "." in digits else digits
         text = f"{mantissa} × 10{str(power).translate(SUPERSCRIPT)}"
     return text.replace("-", "−", 1) if text.startswith("-") else text
 
