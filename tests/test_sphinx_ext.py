@@ -45,3 +45,14 @@ def test_package_hash_covers_the_science_and_the_registry_not_only_the_presentat
     hashed = {p.relative_to(sphinx_ext.PACKAGE).as_posix() for p in sphinx_ext.PACKAGE.rglob("*")}
     assert {"pk.py", "outcomes.py", "data/parameters.csv", "data/trials.csv"} <= hashed
     assert {"book/explorers.py", "book/static/imq-explorer.js"} <= hashed
+
+
+def test_the_dark_theme_script_knows_every_palette_colour():
+    """imq-theme.js lightens the book's palette on a dark page: it must list each colour
+    of explorers.PALETTE, or a new colour would stay dark on a dark page."""
+    from imiquimod_model.book.explorers import PALETTE
+    from imiquimod_model.book.livefigure import STATIC
+
+    script = (STATIC / "imq-theme.js").read_text().lower()
+    for colour in PALETTE:
+        assert f'"{colour.lower()}":' in script, colour

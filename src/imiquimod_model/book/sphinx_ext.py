@@ -248,6 +248,12 @@ def _offer_reader_notebooks(app, exception) -> None:
             shutil.copyfile(notebook, target)
 
 
+def _named(persons: list) -> list:
+    """The people a BibTeX list names: those before its ``others``, if it has one."""
+    plain = [str(p) for p in persons]
+    return persons[: plain.index("others")] if "others" in plain else persons
+
+
 @node
 def _names_et_al(children, context, role, **kwargs):
     """pybtex's ``names``; from a BibTeX ``others`` on, the list becomes "et al."."""
@@ -256,8 +262,7 @@ def _names_et_al(children, context, role, **kwargs):
     except KeyError as err:
         raise FieldIsMissing(role, context["entry"]) from err
     style = context["style"]
-    plain = [str(p) for p in persons]
-    named = persons[: plain.index("others")] if "others" in plain else persons
+    named = _named(persons)
     text = join(**kwargs)[[style.format_name(p, style.abbreviate_names) for p in named]]
     text = text.format_data(context)
     return Text(text, " et al.") if len(named) < len(persons) else text
@@ -272,8 +277,7 @@ def _cited_names(children, data, role, other=None, **kwargs):
     except KeyError as err:
         raise FieldIsMissing(role, data["entry"]) from err
     person = data["style"].person
-    plain = [str(p) for p in persons]
-    named = persons[: plain.index("others")] if "others" in plain else persons
+    named = _named(persons)
     names = [person.style_plugin.format(p, person.abbreviate) for p in named]
     if len(named) < len(persons) or len(named) > 2:
         return Text(names[0].format_data(data), " et al.")

@@ -62,7 +62,7 @@ TUMOUR = Explorer(
         Curve("untreated", "tumour, untreated", panel=0, dash="dash", color="#777777"),
         Curve(
             "one_cell",
-            "about one cell (10⁶ cells at the start, assumed)",
+            "one cell (10⁶ at the start, assumed)",
             panel=0,
             dash="dot",
             color="#777777",

@@ -125,10 +125,6 @@ def _treatment_kind(treatment: str) -> str:
     return treatment if treatment in ("imiquimod", "vehicle") else "other treatment"
 
 
-def _arm_kind(arm) -> str:
-    return _treatment_kind(arm.treatment)
-
-
 def _arm_text(arm) -> str:
     """The forest's row label: the treatment and its course, then the endpoint."""
     strength = f" {arm.strength_percent:g}%" if arm.strength_percent not in (None, 5.0) else ""
@@ -160,7 +156,7 @@ def comparison_forest(indications: tuple[str, ...]):
             y -= 1.0
             lo, hi = arm.wilson_interval() if arm.likelihood_n else (arm.proportion,) * 2
             counts = f"{arm.responders}/{arm.n}" if arm.n else f"{arm.percent:g}% published"
-            rows[_arm_kind(arm)].append(
+            rows[_treatment_kind(arm.treatment)].append(
                 (y, 100 * arm.proportion, 100 * lo, 100 * hi, _arm_text(arm), trial, counts)
             )
             annotations.append((y + 0.42, _arm_text(arm), 11))
