@@ -136,7 +136,7 @@ def static_repaints_and_weights() -> tuple[dict, dict]:
             sizes = {}
             page.on("response", lambda r, s=sizes: s.__setitem__(r.url, len(r.body())))
             page.goto(f"{base}/book/{html.name}", wait_until="load")
-            page.wait_for_timeout(500)  # MathJax fetches its fonts after load
+            page.wait_for_timeout(500)  # fonts (KaTeX, icons) arrive after load
             loaded = sum(
                 n for url, n in sizes.items() if not url.split("?")[0].endswith("plotly.min.js")
             )

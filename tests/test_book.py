@@ -37,12 +37,16 @@ def test_no_page_refers_to_a_cdn(site):
         assert not CDN.search(" ".join(scripts + links)), page.name
 
 
-def test_plotly_and_mathjax_are_served_from_the_site(site):
+def test_plotly_and_the_math_fonts_are_served_from_the_site(site):
     assert (site / "_static" / "plotly.min.js").stat().st_size > 1_000_000
-    assert (site / "_static" / "mathjax" / "tex-chtml.js").exists()
+    katex = site / "_static" / "katex" / "katex.min.css"
+    fonts = set(re.findall(r"url\((fonts/[\w-]+\.woff2)\)", katex.read_text()))
+    assert len(fonts) >= 10
+    for font in fonts:  # the formats a browser picks first; woff and ttf are never asked for
+        assert (katex.parent / font).stat().st_size > 1000, font
     html = (site / "book" / "cream-to-receptor.html").read_text()
     assert 'src="../_static/plotly.min.js' in html
-    assert "_static/mathjax/tex-chtml.js" in html
+    assert 'href="../_static/katex/katex.min.css' in html
     assert html.count("Plotly.newPlot") >= 1
     assert "plotly.js v" not in html  # never inlined per figure
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
+import re
 import threading
 from pathlib import Path
 
 import pytest
+
+from imiquimod_model.book import explorers
 
 from .conftest import ROOT, open_offline
 
@@ -40,7 +42,14 @@ def _open(browser, server, path):
     """Open a built page with every request outside the local server blocked and recorded."""
     opened = open_offline(browser, server, f"{server}/{path}", wait_until="load")
     opened[1].wait_for_timeout(300)
+    opened[1].wait_for_function(EXPLORERS_READY)
     return opened
+
+
+#: JavaScript: true once every static explorer has unpacked its runs
+EXPLORERS_READY = (
+    "() => [...document.querySelectorAll('.imq-explorer')].every(e => e.dataset.ready)"
+)
 
 
 def _curves(page, figure_id):
@@ -85,7 +94,8 @@ def test_every_static_control_redraws_the_precomputed_curves(site, server, brows
         for root in page.query_selector_all(".imq-explorer"):
             explorers_seen += 1
             assert root.get_attribute("data-ready") == "true"
-            data = json.loads(root.query_selector("script.imq-explorer-data").text_content())
+            packed = root.query_selector("script.imq-explorer-data").text_content()
+            data = explorers.unpacked(packed)
             figure_id = root.get_attribute("data-figure")
             inputs = root.query_selector_all("[data-control]")
             assert len(inputs) == len(data["controls"])
@@ -152,6 +162,11 @@ GO_DARK = """() => { document.documentElement.dataset.mode = 'dark';
     document.documentElement.dataset.theme = 'dark'; }"""
 
 
+#: JavaScript: true when every number a chapter computed (glued) is set like its sentence
+COMPUTED_NUMBERS_AS_TEXT = """() => [...document.querySelectorAll('.pasted-text')].every(
+    e => getComputedStyle(e).fontWeight === getComputedStyle(e.parentElement).fontWeight)"""
+
+
 def test_every_page_is_offline_clean_accessible_and_themed(site, server, browser):
     """Each page once: no request leaves the machine, no console error, a screenshot, and
     axe-core's WCAG A/AA rules in light and then dark mode, with every figure following."""
@@ -167,6 +182,7 @@ def test_every_page_is_offline_clean_accessible_and_themed(site, server, browser
         page.screenshot(path=str(SCREENSHOTS / (Path(path).stem + ".png")), full_page=True)
         assert outside == [], (path, outside)
         assert errors == [], (path, errors)
+        assert page.evaluate(COMPUTED_NUMBERS_AS_TEXT), path
         for mode in ("light", "dark"):
             if mode == "dark":
                 page.evaluate(GO_DARK)
@@ -182,9 +198,38 @@ def test_every_page_is_offline_clean_accessible_and_themed(site, server, browser
     assert not found, found
 
 
-def test_pages_load_only_the_scripts_they_use(site):
+#: JavaScript: true when the focus is on the first control of the page's first explorer
+ON_FIRST_CONTROL = "() => document.activeElement === document.querySelector('[data-control]')"
+
+
+def test_a_keyboard_reaches_the_first_explorer_in_four_key_presses(site, server, browser):
+    """Tab to the second skip link, Enter, Tab: the first control has the focus."""
+    pages = [p for p in _pages(site) if 'class="imq-explorer"' in (site / p).read_text()]
+    assert len(pages) >= 4
+    for path in pages:
+        context, page, _, _ = _open(browser, server, path)
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to the first explorer"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert page.evaluate(ON_FIRST_CONTROL), path
+        context.close()
+
+
+#: what follows the opening tag of a formula: its number, then KaTeX's rendering
+MATH = re.compile(
+    r'<(?:span|div) class="math[^"]*"[^>]*>\s*(?:<span class="eqno">.*?</span>)?(.{0,18})'
+)
+
+
+def test_pages_load_only_what_they_use(site):
+    """No math script and no brands font anywhere; plotly only beside a figure."""
     for page in _pages(site):
         html = (site / page).read_text()
         assert "fontawesome/6.5.2/js/all.min.js" not in html, page
-        assert ("mathjax/tex-chtml.js" in html) == ('class="math' in html), page
+        assert "fa-brands-400" not in html and "fab fa-" not in html, page
+        assert "mathjax" not in html.lower().replace("mathjax_ignore", ""), page
+        for rendered in MATH.findall(html):  # every formula was rendered at build time
+            assert rendered.startswith('<span class="katex'), (page, rendered)
         assert ("plotly.min.js" in html) == ("plotly-graph-div" in html), page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -21,10 +20,8 @@ def _figure(explorer: Explorer):
 
 
 def _data(html: str) -> dict:
-    blob = re.search(
-        r'<script type="application/json" class="imq-explorer-data">(.*?)</script>', html, re.S
-    ).group(1)
-    return json.loads(blob.replace("<\\/", "</"))
+    blob = re.search(r'<script [^>]*class="imq-explorer-data">(.*?)</script>', html, re.S)
+    return explorers.unpacked(blob.group(1))
 
 
 @pytest.fixture(scope="module", params=ALL, ids=lambda e: e.name)

@@ -14,14 +14,19 @@ pytestmark = pytest.mark.book
 
 
 @pytest.fixture(scope="module")
-def text() -> str:
+def pages() -> list[str]:
     from pypdf import PdfReader
 
     if not PDF.exists():
         pytest.fail("no PDF edition: run `make pdf` (make test does it for you)")
     reader = PdfReader(PDF)
     assert len(reader.pages) > 40
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return [page.extract_text() for page in reader.pages]
+
+
+@pytest.fixture(scope="module")
+def text(pages) -> str:
+    return "\n".join(pages)
 
 
 def _title(name: str) -> str:
@@ -36,6 +41,12 @@ def test_every_chapter_title_is_in_the_pdf(text):
     toc = (ROOT / "_toc.yml").read_text()
     for name in ["intro", *re.findall(r"file: book/([\w-]+)", toc)]:
         assert _title(name) in flat, _title(name)
+
+
+def test_every_chapter_starts_a_new_page(pages):
+    tops = [" ".join(page.split())[:160] for page in pages]
+    for name in re.findall(r"file: book/([\w-]+)", (ROOT / "_toc.yml").read_text()):
+        assert any(_title(name) in top for top in tops), _title(name)
 
 
 def test_explorers_are_described_not_controlled(text):

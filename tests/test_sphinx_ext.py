@@ -56,3 +56,28 @@ def test_the_dark_theme_script_knows_every_palette_colour():
     script = (STATIC / "imq-theme.js").read_text().lower()
     for colour in PALETTE:
         assert f'"{colour.lower()}":' in script, colour
+
+
+PAGE = (
+    '<head><link rel="preload" as="font" type="font/woff2" crossorigin '
+    'href="_static/vendor/fontawesome/6.5.2/webfonts/fa-brands-400.woff2" />'
+    '<script src="_static/plotly.min.js"></script></head><body>'
+    '<div id="pst-skip-link" class="skip-link d-print-none"><a href="#main-content">Skip to '
+    "main content</a></div><main>{}</main></body>"
+)
+
+
+def test_a_page_without_figures_loads_neither_plotly_nor_the_brands_font():
+    light = sphinx_ext.lightened(PAGE.format("<p>text</p>"))
+    assert "plotly.min.js" not in light and "fa-brands-400" not in light
+    figure = PAGE.format('<div class="plotly-graph-div"></div>')
+    assert "plotly.min.js" in sphinx_ext.lightened(figure)
+
+
+def test_the_explorer_skip_link_follows_the_themes_and_targets_the_first_explorer():
+    explorers = '<div class="imq-explorer" id="imq-a"></div><div class="imq-explorer" id="imq-b">'
+    page = sphinx_ext.with_explorer_skip_link(PAGE.format(explorers))
+    assert page.index("Skip to main content") < page.index('href="#imq-a">Skip to the first')
+    assert "#imq-b" not in page
+    plain = PAGE.format("<p>text</p>")
+    assert sphinx_ext.with_explorer_skip_link(plain) == plain

@@ -28,6 +28,24 @@ def test_lesion_log_burden_is_the_exact_logistic_step():
     assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+def test_regrowth_after_a_stop_is_the_course_with_no_kill_from_then_on():
+    """The closed-form regrowth equals the stepwise solution with the kill set to 0 from
+    each lesion's stop onwards, including a lesion far below one cell (ln B/B0 < −745)."""
+    rng = np.random.default_rng(3)
+    steps = rng.uniform(0.5, 7.0, 12)
+    time_days = np.concatenate([[0.0], np.cumsum(steps)])
+    kills = rng.uniform(0.0, 0.8, (2, 3, 12))
+    kills[1, 1] = 100.0  # extinct many times over before its stop
+    stop = np.array([0, 5, 12])  # at the start, midway, never
+    on = np.arange(12)[None, :] < stop[:, None]
+    expected = trials.lesion_log_burden(kills * on, steps, 0.05)
+    got = trials.regrowth_after_stop(
+        trials.lesion_log_burden(kills, steps, 0.05), stop, time_days, 0.05
+    )
+    assert np.all(np.isfinite(got))
+    assert got == pytest.approx(expected, rel=1e-10, abs=1e-10)
+
+
 def test_untreated_lesion_stays_at_its_plateau():
     got = trials.lesion_log_burden(np.zeros((1, 10)), np.full(10, 7.0), 0.02)
     assert np.all(got == 0.0)

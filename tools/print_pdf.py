@@ -20,10 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SINGLE = ROOT / "_build" / "singlehtml"
 PDF = ROOT / "_build" / "html" / "_downloads" / "how-imiquimod-works.pdf"
 CHROMIUM = "/usr/bin/chromium"
-#: JavaScript: true once MathJax has typeset the page and every plotly figure is drawn
-READY = """() => (!window.MathJax || !MathJax.startup || MathJax.startup.promise === undefined
-    || window.__imqTypeset === true)
-    && Array.from(document.querySelectorAll('.plotly-graph-div'))
+#: JavaScript: true once every plotly figure is drawn (the formulas are already HTML)
+READY = """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
         .every(gd => gd.classList.contains('js-plotly-plot'))"""
 
 
@@ -56,12 +54,9 @@ def print_book(out: Path = PDF) -> Path:
             )
             page = context.new_page()
             page.goto(f"{base}/whole-book.html", wait_until="load")
-            page.evaluate(
-                """() => window.MathJax && MathJax.startup && MathJax.startup.promise
-                    ? MathJax.startup.promise.then(() => { window.__imqTypeset = true; })
-                    : null"""
-            )
             page.wait_for_function(READY, timeout=120_000)
+            page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's and the icons'
+
             page.emulate_media(media="print")
             page.pdf(
                 path=str(out),

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from imiquimod_model.book.explorers import unpacked
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SKIPPED_PAGES = {"execution.html"}  # run times change on every build
 
@@ -42,7 +44,7 @@ def page_fingerprint(path: Path) -> dict[str, object]:
         ]
         for table in article.find_all("table")
     ]
-    explorers = [json.loads(tag.string) for tag in article.select("script.imq-explorer-data")]
+    explorers = [unpacked(tag.string) for tag in article.select("script.imq-explorer-data")]
     figures = [
         _sha(UUID.sub("ID", tag.string))
         for tag in article.find_all("script")

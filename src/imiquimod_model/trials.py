@@ -319,6 +319,24 @@ def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: flo
     return np.stack(out, axis=-1)
 
 
+def regrowth_after_stop(
+    log_burden: np.ndarray, stop: np.ndarray, time_days: np.ndarray, growth: float
+) -> np.ndarray:
+    """ln B/B0 of lesions whose treatment stops at time index ``stop[q]`` (``q`` the
+    second-last axis of ``log_burden``, time the last): as ``log_burden`` up to the stop,
+    then untreated regrowth ``dB/dt = ρ_h·B·(1 − B/B0)`` solved exactly,
+    ``B0/B = 1 + (B0/B_stop − 1)·e^(−ρ_h·τ)`` for ``τ`` days after the stop (written with
+    ``logaddexp`` so a lesion far below one cell does not overflow)."""
+    stop = np.minimum(stop, len(time_days) - 1)
+    index = stop.reshape((1,) * (log_burden.ndim - 2) + (-1, 1))
+    at_stop = np.take_along_axis(log_burden, index, axis=-1)  # (..., Q, 1)
+    since = np.maximum(time_days[None, :] - time_days[stop][:, None], 0.0)  # (Q, T) days
+    with np.errstate(divide="ignore"):  # log 0 = −inf at the stop itself: no regrowth yet
+        regrown = -np.logaddexp(-at_stop - growth * since, np.log(-np.expm1(-growth * since)))
+    after = np.arange(len(time_days))[None, :] > stop[:, None]
+    return np.where(after, regrown, log_burden)
+
+
 def _thresholds(
     log_burden: np.ndarray, at: np.ndarray, mode: str, one_cell: float, each: bool = False
 ) -> np.ndarray:
@@ -397,10 +415,7 @@ def course_outcome(
     )
     thr = _thresholds(log_burden, at, mode, p.one_cell_log10, each)
     stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
-    on = np.arange(last - 1)[None, :] < stop[:, None]  # (Q, T − 1): still applying
-    stopped = lesion_log_burden(
-        r[:, :, None, None] * (immune_rate * on) + direct_rate * on, np.diff(t), p.growth_per_day
-    )
+    stopped = regrowth_after_stop(log_burden, stop, t, p.growth_per_day)
     thr_stopped = _thresholds(stopped, at, mode, p.one_cell_log10, each)
     extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
     mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[

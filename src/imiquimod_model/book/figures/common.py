@@ -75,52 +75,87 @@ def hourly(out: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.nd
 MU_FLOOR = 1e-3
 
 
-def parameter_label(name: str, width: int = 34) -> str:
-    """A registry parameter as a figure names it: its meaning, wrapped for a narrow axis."""
+def parameter_label(name: str, width: int = 46) -> str:
+    """A registry parameter as a figure names it: its meaning, wrapped for a phone."""
     import textwrap
 
     meaning = PARAMETERS[name].meaning
     return "<br>".join(textwrap.wrap(meaning[0].upper() + meaning[1:], width))
 
 
+def add_row_label(fig, y: float, text: str, size: int, anchor: str = "middle") -> None:
+    """A row's label across the figure from its left edge, at ``y`` in data units: above
+    the row's marks, so that they keep the whole width on a phone."""
+    fig.add_annotation(
+        x=0,
+        y=y,
+        xref="paper",
+        yref="y",
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        yanchor=anchor,
+        align="left",
+        font={"size": size},
+    )
+
+
+#: a parameter's row in the sensitivity figures: its bars, with its name above them
+GROUP_PX, LINE_PX = 46, 17
+
+
 def sensitivity_figure(rows: list[dict[str, object]]):
     """Grouped horizontal bars of relative μ* (log scale): one group per parameter, named
-    by its meaning in the registry, one colour per output; effects below ``MU_FLOOR`` are
-    marked "≈ 0" instead of vanishing."""
+    above its bars by its meaning in the registry (so the bars keep the width on a phone),
+    one colour per output; effects below ``MU_FLOOR`` are marked "≈ 0" instead of
+    vanishing."""
     import plotly.graph_objects as go
 
     outputs = list(dict.fromkeys(r["output"] for r in rows))
     names = list(dict.fromkeys(r["parameter"] for r in rows))
     labels = [parameter_label(n) for n in names]
+    # each group: its label's lines, then its bars; positions in px from the top
+    tops, centres, y = [], [], 0.0
+    for label in labels:
+        tops.append(y)
+        y += LINE_PX * (label.count("<br>") + 1) + 6
+        centres.append(y + GROUP_PX / 2)
+        y += GROUP_PX + 10
     fig = go.Figure()
     for j, output in enumerate(outputs):
         mu = {r["parameter"]: r["mu_star"] for r in rows if r["output"] == output}
         fig.add_trace(
             go.Bar(
                 x=[max(mu[n], MU_FLOOR) for n in names],
-                y=labels,
+                y=centres,
+                width=GROUP_PX * 0.8 / len(outputs),
                 orientation="h",
                 name=output,
                 marker_color=PALETTE[j % len(PALETTE)],
                 text=["≈ 0" if mu[n] < MU_FLOOR else "" for n in names],
                 textposition="outside",
-                customdata=[[n, number_text(float(mu[n]), 2)] for n in names],
+                textfont={"size": 11},
+                constraintext="none",
+                cliponaxis=False,
+                customdata=[[PARAMETERS[n].meaning, number_text(float(mu[n]), 2)] for n in names],
                 hovertemplate="%{customdata[0]}: μ* = %{customdata[1]}<extra></extra>",
             )
         )
+    for top, label in zip(tops, labels, strict=True):
+        add_row_label(fig, top, label, 12, "top")
     fig.update_layout(
         barmode="group",
         template="simple_white",
-        height=160 + 52 * len(names),
+        height=int(140 + y),
         xaxis={
             "type": "log",
-            "title": "μ*, relative to the output at the defaults (≈ 0: below 0.001)",
+            "title": "μ* relative to the output (≈ 0: < 0.001)",
             "range": [-3, 1.2],
             "exponentformat": "power",
         },
-        yaxis={"autorange": "reversed", "automargin": True},
+        yaxis={"range": [y, -2], "visible": False},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 10, "r": 20, "t": 40, "b": 50},
+        margin={"l": 12, "r": 20, "t": 70, "b": 50},  # t: the legend's two rows on a phone
         font={"family": "system-ui, sans-serif", "size": 12},
     )
     return fig

@@ -11,7 +11,7 @@ from ... import outcomes, pk, trials
 from ...parameters import PARAMETERS, default, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
 from ..reporting import number_text
-from .common import percent, spread
+from .common import add_row_label, percent, spread
 
 WEEKS_SHOWN = 16
 
@@ -188,18 +188,7 @@ def comparison_forest(indications: tuple[str, ...]):
             )
         )
     for at, text, size in annotations:
-        fig.add_annotation(
-            x=0,
-            y=at,
-            xref="paper",
-            yref="y",
-            text=text,
-            showarrow=False,
-            xanchor="left",
-            yanchor="middle",
-            align="left",
-            font={"size": size},
-        )
+        add_row_label(fig, at, text, size)
     fig.update_xaxes(
         title_text="patients (or lesions) with the outcome (%)",
         range=[-1, 101],

@@ -1,14 +1,21 @@
 // Binds the sliders of every static explorer to the model runs precomputed at build time.
 // It computes nothing itself: each slider position selects one run of the Python model.
+// The runs come gzip-compressed in base64 (explorers.packed); the browser unpacks them.
 (function () {
   "use strict";
 
+  function unpack(text) {
+    var bytes = Uint8Array.from(atob(text.trim()), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).json();
+  }
+
   function bind(root) {
-    var data = JSON.parse(root.querySelector("script.imq-explorer-data").textContent);
+    var runs = unpack(root.querySelector("script.imq-explorer-data").textContent);
     var gd = document.getElementById(root.dataset.figure);
     var inputs = Array.prototype.slice.call(root.querySelectorAll("[data-control]"));
 
-    function redraw() {
+    function draw(data) {
       var combo = 0;
       inputs.forEach(function (input) {
         var j = Number(input.dataset.control);
@@ -23,8 +30,19 @@
       root.dataset.combo = String(combo);
     }
 
+    // a move made while the runs are still unpacking is drawn as soon as they are
+    function redraw() { runs.then(draw); }
+
     inputs.forEach(function (input) { input.addEventListener("input", redraw); });
-    root.dataset.ready = "true";
+    // a page restored from history may show moved controls: draw what they select
+    function moved(input) {
+      return input.type === "range" ? input.value !== input.defaultValue
+        : !input.options[input.selectedIndex].defaultSelected;
+    }
+    runs.then(function (data) {
+      if (inputs.some(moved)) { draw(data); }
+      root.dataset.ready = "true";
+    });
   }
 
   function start() {
