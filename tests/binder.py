@@ -1,10 +1,11 @@
 """A Binder-like checkout and a real JupyterLab on it, for the tests and the benchmark.
 
-conda's solver cannot run here, so :func:`binder_checkout` does what repo2docker does with
-pip alone: copy the repository's files (as a fresh clone has them), install
-environment.yml's pinned pip packages into a fresh virtual environment, and run postBuild
-in the copy. :func:`jupyterlab` then serves that copy, as Binder does, on this machine's
-loopback address only.
+conda's solver cannot run here, so :func:`binder_checkout` does what repo2docker does
+without conda: copy the repository's files (as a fresh clone has them), install
+environment.yml's pinned pip packages, with constraints.txt, into a fresh virtual
+environment (with uv, which installs the same locked set as pip in seconds; ``pip check``
+then checks it), and run postBuild in the copy. :func:`jupyterlab` then serves that copy,
+as Binder does, on this machine's loopback address only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import venv
@@ -75,19 +77,9 @@ def binder_checkout(workdir: Path) -> tuple[Path, dict[str, str], list[str]]:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = str(env_dir / "bin" / "python")
     constraints = ["--constraint", str(repo / "constraints.txt")]
-    _run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            *constraints,
-            *environment_pins(),
-            "-e",
-            str(repo),
-        ]
-    )
+    uv = str(Path(sys.executable).parent / "uv")  # the same locked set pip would install
+    install = [uv, "pip", "install", "--quiet", "--python", python, *constraints]
+    _run([*install, *environment_pins(), "-e", str(repo)])
     _run([python, "-m", "pip", "check"])
     env = {
         **os.environ,

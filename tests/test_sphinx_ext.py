@@ -61,6 +61,8 @@ def test_the_dark_theme_script_knows_every_palette_colour():
 PAGE = (
     '<head><link rel="preload" as="font" type="font/woff2" crossorigin '
     'href="_static/vendor/fontawesome/6.5.2/webfonts/fa-brands-400.woff2" />'
+    '<link rel="preload" as="font" type="font/woff2" crossorigin '
+    'href="_static/vendor/fontawesome/6.5.2/webfonts/fa-regular-400.woff2" />'
     '<script src="_static/plotly.min.js"></script></head><body>'
     '<div id="pst-skip-link" class="skip-link d-print-none"><a href="#main-content">Skip to '
     "main content</a></div><main>{}</main></body>"
@@ -70,6 +72,7 @@ PAGE = (
 def test_a_page_without_figures_loads_neither_plotly_nor_the_brands_font():
     light = sphinx_ext.lightened(PAGE.format("<p>text</p>"))
     assert "plotly.min.js" not in light and "fa-brands-400" not in light
+    assert "fa-regular-400" not in light
     figure = PAGE.format('<div class="plotly-graph-div"></div>')
     assert "plotly.min.js" in sphinx_ext.lightened(figure)
 

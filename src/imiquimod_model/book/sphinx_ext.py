@@ -190,8 +190,11 @@ NEEDED_FOR = {
 }
 
 
-#: the theme's preload of Font Awesome's brands font, which no icon of the site uses
-BRANDS_FONT_PRELOAD = re.compile(r'\n?[ \t]*<link rel="preload" as="font"[^>]*fa-brands-400[^>]*>')
+#: the theme's preloads of Font Awesome's brands and regular fonts, which no icon of the
+#: site uses (a page that did would still load the font when it draws the icon)
+UNUSED_FONT_PRELOADS = re.compile(
+    r'\n?[ \t]*<link rel="preload" as="font"[^>]*fa-(?:brands|regular)-400[^>]*>'
+)
 
 
 def _script_tag(path: str) -> re.Pattern:
@@ -201,7 +204,7 @@ def _script_tag(path: str) -> re.Pattern:
 
 def lightened(html: str) -> str:
     """A page without the scripts and font preloads it does not use."""
-    light = BRANDS_FONT_PRELOAD.sub("", html)
+    light = UNUSED_FONT_PRELOADS.sub("", html)
     for path, marker in NEEDED_FOR.items():
         if marker is None or marker not in html:
             light = _script_tag(path).sub("", light)
