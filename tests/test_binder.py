@@ -184,6 +184,8 @@ def test_a_chapter_reads_like_the_book_and_its_explorers_redraw(
         1 for c in source.cells if c.cell_type == "code" and re.search(r"^show\(", c.source, re.M)
     )
     assert _explorer_moves_redraw(page) == explorers
+    # each live explorer's figure is announced by its description, as on the site
+    assert page.locator(".jp-OutputArea-output [role='figure'][aria-label]").count() >= explorers
     if explorers:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"jupyterlab-{chapter.stem}.png"))

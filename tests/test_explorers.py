@@ -150,6 +150,11 @@ def live(request):
     return explorers.live_widget(request.param)
 
 
+def test_a_live_figure_carries_its_explorers_description(live):
+    assert live.figure.description == (live.explorer.description or live.explorer.title)
+    assert len(live.figure.description) > 20
+
+
 def _figure_y(live):
     return [np.array(trace.y, dtype=float) for trace in live.figure.data]
 

@@ -644,7 +644,10 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     import ipywidgets as widgets
 
     start = {c.parameter: c.live_default for c in explorer.controls}
-    figure = LiveFigure(build_figure(explorer, run(explorer, **start)))
+    figure = LiveFigure(
+        build_figure(explorer, run(explorer, **start)),
+        description=explorer.description or explorer.title,
+    )
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
     entries = {
         c.parameter: widgets.Text(

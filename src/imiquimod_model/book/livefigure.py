@@ -60,6 +60,11 @@ function floats(view) {
 }
 
 async function render({ model, el }) {
+  // announced as the static site announces it: a figure named by its description
+  if (model.get("description")) {
+    el.setAttribute("role", "figure");
+    el.setAttribute("aria-label", model.get("description"));
+  }
   const Plotly = await plotlyFrom(model);
   const div = document.createElement("div");
   el.appendChild(div);
@@ -99,9 +104,10 @@ class LiveFigure(anywidget.AnyWidget):
     _esm = traitlets.Unicode(_ESM).tag(sync=True)
     figure = traitlets.Dict().tag(sync=True)
     config = traitlets.Dict(PLOTLY_CONFIG).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)  # what a screen reader announces
 
-    def __init__(self, fig: go.Figure) -> None:
-        super().__init__(figure=json.loads(fig.to_json()))
+    def __init__(self, fig: go.Figure, description: str = "") -> None:
+        super().__init__(figure=json.loads(fig.to_json()), description=description)
         self._shown = go.Figure(fig)
         self._curves: dict[tuple[str, int], np.ndarray] = {}  # the latest of each curve
         self._stale = False  # `_shown` lags `_curves`; caught up when read, off the hot path
