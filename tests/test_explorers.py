@@ -151,7 +151,7 @@ def live(request):
 
 
 def test_a_live_figure_carries_its_explorers_description(live):
-    assert live.figure.description == (live.explorer.description or live.explorer.title)
+    assert live.figure.description == live.explorer.announced
     assert len(live.figure.description) > 20
 
 

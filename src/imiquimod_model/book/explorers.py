@@ -222,6 +222,12 @@ class Explorer:
             if not 0 <= curve.panel < len(self.panels):
                 raise ValueError(f"curve {curve.output!r} names a panel that does not exist")
 
+    @property
+    def announced(self) -> str:
+        """What a screen reader announces for the explorer, on the site and in JupyterLab:
+        its description, else its title."""
+        return self.description or self.title
+
     def defaults(self) -> dict[str, float]:
         """Control values the figure opens with."""
         return {c.parameter: c.grid[c.initial_index] for c in self.controls}
@@ -414,8 +420,9 @@ def _as_float32(values: object) -> object:
 
 
 def page_figure_html(fig: go.Figure, **options) -> str:
-    """A figure as a page embeds it: plotly.js and MathJax from the site, the arrays in
-    float32, which plotly writes in base64 at half the bytes of float64."""
+    """A figure as a page embeds it: no plotly.js or MathJax of its own (the site serves
+    plotly.js once), the arrays in float32 where that loses nothing an axis shows, which
+    plotly writes in base64 at half the bytes of float64."""
     fig = go.Figure(fig)
     for trace in fig.data:
         for key in ("x", "y"):
@@ -454,7 +461,7 @@ def static_html(explorer: Explorer) -> str:
     )
     return (
         f'<div class="imq-explorer" id="imq-{explorer.name}" role="group" data-figure="{div_id}" '
-        f'aria-label="{html.escape(explorer.description or explorer.title)}">'
+        f'aria-label="{html.escape(explorer.announced)}">'
         f'<div class="imq-controls">{controls}</div>{plot}'
         '<script type="application/gzip" data-encoding="base64" class="imq-explorer-data">'
         f"{packed(data)}</script></div>"
@@ -646,7 +653,7 @@ def live_widget(explorer: Explorer) -> LiveExplorer:
     start = {c.parameter: c.live_default for c in explorer.controls}
     figure = LiveFigure(
         build_figure(explorer, run(explorer, **start)),
-        description=explorer.description or explorer.title,
+        description=explorer.announced,
     )
     sliders = {c.parameter: _slider(c) for c in explorer.controls}
     entries = {

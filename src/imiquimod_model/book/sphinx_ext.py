@@ -115,9 +115,15 @@ STATUS_WORDS = {"✅": "ran cleanly", "❌": "failed"}
 BOOK_PDF = "_downloads/how-imiquimod-works.pdf"
 
 
-def _offer_book_pdf(app, pagename, templatename, context, doctree) -> None:
-    """The download menu offers the whole book as a PDF (``make pdf``) beside the page."""
+def _header_buttons(app, pagename, templatename, context, doctree) -> None:
+    """The theme's header buttons, amended: the download menu offers the whole book as a
+    PDF (``make pdf``) beside the page, and the repository button shows the GitHub mark
+    from ``github-mark.svg`` (a CSS mask in the text colour) instead of Font Awesome's
+    brands font, which no page then loads."""
     for group in context.get("header_buttons", []):
+        for button in [group, *group.get("buttons", [])]:
+            if button.get("icon") == "fab fa-github":
+                button["icon"] = "fa-imq-github"
         if group.get("label") == "download-buttons":
             group["buttons"].append(
                 {
@@ -129,15 +135,6 @@ def _offer_book_pdf(app, pagename, templatename, context, doctree) -> None:
                     "label": "download-book-pdf-button",
                 }
             )
-
-
-def _own_repository_icon(app, pagename, templatename, context, doctree) -> None:
-    """The repository button shows the GitHub mark from ``github-mark.svg`` (a CSS mask in
-    the text colour) instead of Font Awesome's brands font, which no page then loads."""
-    for group in context.get("header_buttons", []):
-        for button in [group, *group.get("buttons", [])]:
-            if button.get("icon") == "fab fa-github":
-                button["icon"] = "fa-imq-github"
 
 
 def _plain_list_roles(app, pagename, templatename, context, doctree) -> None:
@@ -217,8 +214,8 @@ FIRST_EXPLORER = re.compile(r'<div class="imq-explorer" id="([\w-]+)"')
 
 def with_explorer_skip_link(html: str) -> str:
     """On a page with an explorer, a second skip link after the theme's: a keyboard
-    reader reaches the first explorer's controls in three key presses instead of tabbing
-    through every link of the text before it."""
+    reader reaches the first explorer's first control in four key presses (Tab, Tab,
+    Enter, Tab) instead of tabbing through every link of the text before it."""
     first = FIRST_EXPLORER.search(html)
     if not first or THEME_SKIP_LINK not in html:
         return html
@@ -433,8 +430,7 @@ def setup(app):
     app.connect("build-finished", _finish_pages)
     app.connect("doctree-resolved", _status_in_words)
     app.connect("html-page-context", _plain_list_roles)
-    app.connect("html-page-context", _offer_book_pdf, priority=600)  # after the theme's
-    app.connect("html-page-context", _own_repository_icon, priority=600)
+    app.connect("html-page-context", _header_buttons, priority=600)  # after the theme's
     app.connect("env-check-consistency", _write_reader_notebooks)
     app.connect("build-finished", _offer_reader_notebooks)
     app.add_js_file("plotly.min.js")
