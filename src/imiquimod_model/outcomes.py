@@ -66,6 +66,8 @@ class TrialArm:
     n_assumed: int | None = None
     assessed_weeks_after: tuple[float, ...] = ()  # after the last course; clear at each
     cleared: str = ""  # "at" the assessment, or "by" it (stopped once clear)
+    lesions_per_patient: float | None = None  # the trial's mean; None: the indication's
+    sex: str = ""  # "women", "men" or "mixed" (warts); "" elsewhere
 
     @property
     def proportion(self) -> float:
@@ -87,6 +89,14 @@ class TrialArm:
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def arm_id(arm: TrialArm) -> str:
+    """A readable key of an arm: trial, treatment, strength, frequency and endpoint."""
+    return (
+        f"{arm.trial} | {arm.treatment} | {arm.strength_percent or 0:g}% | "
+        f"{arm.applications_per_week}/week | {arm.endpoint}"
+    )
 
 
 def _number(text: str, kind=float):
@@ -122,6 +132,8 @@ def trial_arms() -> tuple[TrialArm, ...]:
                     float(w) for w in row["assessed_weeks_after"].split(";") if w.strip()
                 ),
                 cleared=row["cleared"],
+                lesions_per_patient=_number(row["lesions_per_patient"]),
+                sex=row["sex"],
             )
         )
     return tuple(arms)

@@ -47,7 +47,7 @@ from . import pk
 from .adaptive import t_cells_and_memory
 from .killers import HOURS_PER_DAY, condition_named, tumour_response
 from .kinetics import rate_from_half_life
-from .outcomes import INDICATIONS, TrialArm, schedule_of, trial_arms
+from .outcomes import INDICATIONS, TrialArm, arm_id, schedule_of, trial_arms
 from .parameters import default, real_numbers, validate
 from .receptor import tlr7_engagement
 
@@ -818,14 +818,6 @@ BOUNDS = (
     (0.0, 4.0),
 )
 BACKGROUND_BOUNDS = (-6.0, 2.0)
-
-
-def arm_id(arm: TrialArm) -> str:
-    """A readable key of an arm: trial, treatment, strength, frequency and endpoint."""
-    return (
-        f"{arm.trial} | {arm.treatment} | {arm.strength_percent or 0:g}% | "
-        f"{arm.applications_per_week}/week | {arm.endpoint}"
-    )
 
 
 def _bounds(arms: tuple[TrialArm, ...]) -> list[tuple[float, float]]:

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from ... import outcomes, pk, trials
+from ... import outcomes, pk, preregistered, trials
 from ...parameters import PARAMETERS, default, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
 from ..reporting import number_text
@@ -388,6 +388,37 @@ def trial_misfit_rows() -> list[dict[str, str]]:
         {"arm": arm_label(by_id[key]), "endpoint": by_id[key].endpoint, "why": reason}
         for key, reason in trials.KNOWN_MISFITS.items()
     ]
+
+
+def preregistered_rows() -> list[dict[str, str]]:
+    """Each prediction made before its trial was seen: the design, the commit that made
+    it, the predicted complete clearance with its band, and the result once released."""
+    rows = []
+    for p in preregistered.preregistered_predictions():
+        scored = p.scored()
+        course = (
+            f"{p.cream_percent:g}%, {p.applications_per_week} a week for {p.weeks} weeks"
+            + (f", {p.cycles} cycles {p.rest_weeks} weeks apart" if p.cycles > 1 else "")
+            + f"; assessed {p.assessed_weeks_after:g} weeks after"
+        )
+        result, verdict = "not yet released", "to be scored"
+        if scored:
+            result = (
+                f"{scored['observed']:.1f}% ({scored['observed_low']:.0f}–"
+                f"{scored['observed_high']:.0f}%)"
+            )
+            verdict = "yes" if scored["in_band"] else "no"
+        rows.append(
+            {
+                "trial or design": p.prediction,
+                "course": course,
+                "predicted at": f"`{p.commit[:7]}`",
+                "predicted": f"{p.percent:.1f}% ({p.low:.1f}–{p.high:.1f}%)",
+                "result (95% interval)": result,
+                "in the band": verdict,
+            }
+        )
+    return rows
 
 
 def fitted_parameter_rows() -> list[dict[str, str]]:
