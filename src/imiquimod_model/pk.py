@@ -143,14 +143,18 @@ class Schedule:
         return (cycle_starts[:, None] + one_cycle[None, :]).ravel()
 
 
-def uptake_rate_per_h(schedule: Schedule, flux_ug_per_cm2_h: float) -> float:
+def uptake_rate_per_h(
+    schedule: Schedule, flux_ug_per_cm2_h: float, site_flux_factor: float = 1.0
+) -> float:
     """First-order rate constant of drug leaving the cream layer into the skin, 1/h.
 
-    ``flux_ug_per_cm2_h`` is the flux from a fresh layer of 5% cream. The flux is
-    proportional to the drug's concentration in the layer, so the fraction of the layer's
-    drug taken up per hour is flux × area / drug in the layer, whatever the strength.
+    ``flux_ug_per_cm2_h`` is the flux from a fresh layer of 5% cream on the face or scalp,
+    ``site_flux_factor`` that on the treated skin relative to it. The flux is proportional
+    to the drug's concentration in the layer, so the fraction of the layer's drug taken up
+    per hour is flux × area / drug in the layer, whatever the strength.
     """
     flux = validate("stratum_corneum_flux_ug_per_cm2_h", flux_ug_per_cm2_h)
+    flux *= validate("site_flux_factor", site_flux_factor)
     if schedule.cream_mg == 0:
         return 0.0
     drug_at_reference_mg = schedule.cream_mg * REFERENCE_STRENGTH_PERCENT / 100.0
@@ -282,12 +286,15 @@ def topical_exposure(
     aqueous_solubility_uM: float = default("aqueous_solubility_uM"),
     serum_elimination_half_life_h: float = default("serum_elimination_half_life_h"),
     volume_of_distribution_L: float = default("volume_of_distribution_L"),
+    site_flux_factor: float = 1.0,
     duration_h: float | None = None,
     time_step_h: float = 0.25,
 ) -> Exposure:
     """Simulate a cream schedule; amounts in mg on a grid of ``time_step_h`` hours.
 
-    ``duration_h`` defaults to the whole course. Applications that do not fall on the
+    ``site_flux_factor`` is the flux on the treated skin relative to the face or scalp
+    (a body site's, see :mod:`~imiquimod_model.design`). ``duration_h`` defaults to the
+    whole course. Applications that do not fall on the
     grid are moved to the nearest grid point (at most half a step).
     """
     if not isinstance(schedule, Schedule):
@@ -297,7 +304,7 @@ def topical_exposure(
     ):
         raise ValueError(f"time_step_h = {time_step_h!r} h is outside 0.01 to 1 h")
     rates = {
-        "uptake": uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h),
+        "uptake": uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h, site_flux_factor),
         "release": rate_from_half_life(
             validate("stratum_corneum_half_life_h", stratum_corneum_half_life_h)
         ),

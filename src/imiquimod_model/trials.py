@@ -45,6 +45,7 @@ from scipy.special import ndtr, ndtri, roots_hermitenorm
 
 from . import pk
 from .adaptive import t_cells_and_memory
+from .design import LABEL_DESIGN, Design, arm_design, design_for
 from .killers import HOURS_PER_DAY, condition_named, tumour_response
 from .kinetics import rate_from_half_life
 from .outcomes import INDICATIONS, TrialArm, arm_id, schedule_of, trial_arms
@@ -70,8 +71,7 @@ class Indication:
     lesions: str  # registry name: lesions per patient
     burden: str  # registry name: mean lesion size, log10 of the smallest seen in clinic
     label: pk.Schedule
-    assessed_weeks_after: tuple[float, ...]
-    cleared: str  # "at" the assessment, or "by" it
+    regrowth: str  # registry name: regrowth rate of what is left in a cleared lesion
 
 
 INDICATION: dict[str, Indication] = {
@@ -79,22 +79,19 @@ INDICATION: dict[str, Indication] = {
         "ak_lesions_per_patient",
         "ak_lesion_log10_burden",
         pk.Schedule(applications_per_week=2, weeks=16),
-        (8.0,),
-        "at",
+        "residual_regrowth_rate_per_day",
     ),
     "superficial basal cell carcinoma": Indication(
         "sbcc_tumours_per_patient",
         "sbcc_lesion_log10_burden",
         pk.Schedule(applications_per_week=5, weeks=6),
-        (12.0,),
-        "at",
+        "bcc_residual_regrowth_rate_per_day",
     ),
     "external genital warts": Indication(
         "egw_warts_per_patient",
         "egw_lesion_log10_burden",
         pk.Schedule(applications_per_week=3, weeks=16),
-        (0.0,),
-        "by",
+        "residual_regrowth_rate_per_day",
     ),
 }
 
@@ -128,12 +125,12 @@ class KillCourse:
 def _simulate(
     schedule: pk.Schedule, flux_factor: float, days: float, condition: str, rates: tuple = ()
 ):
-    """Hourly chain for one patient: kill rates (per day), T cells, memory, signal.
-    ``rates`` are (name, value) pairs of the killers model's keywords."""
+    """Hourly chain for one patient whose flux into the skin is ``flux_factor`` times that
+    of the face or scalp: kill rates (per day), T cells, memory, signal. ``rates`` are
+    (name, value) pairs of the killers model's keywords."""
     exposure = pk.topical_exposure(
         schedule,
-        stratum_corneum_flux_ug_per_cm2_h=flux_factor
-        * default("stratum_corneum_flux_ug_per_cm2_h"),
+        site_flux_factor=flux_factor,
         duration_h=days * HOURS_PER_DAY,
         time_step_h=1.0,
     )
@@ -189,10 +186,12 @@ def kill_course(
     condition: str = "wild type",
     permeability_log_sd: float = default("skin_permeability_log_sd"),
     rates: tuple = (),
+    site_flux_factor: float = 1.0,
 ) -> KillCourse:
     """The chain at each permeability node, week by week to ``last_day`` (days from the
     start, rounded up to a whole week): hourly while cream is used and for 8 weeks after,
-    then the fading T cells and memory in closed form. A solved chain is kept on disk,
+    then the fading T cells and memory in closed form, on skin whose flux is
+    ``site_flux_factor`` times that of the face or scalp. A solved chain is kept on disk,
     keyed by its inputs and the model's code, so the book build, the tests and a reader's
     kernel solve each course once."""
     if not isinstance(schedule, pk.Schedule):
@@ -209,15 +208,16 @@ def kill_course(
         isinstance(r, tuple) and len(r) == 2 and isinstance(r[0], str) for r in rates
     ):
         raise ValueError("rates must be a tuple of (name, value) pairs")
-    return _kill_course(schedule, float(last_day), condition, sd, rates)
+    site = validate("site_flux_factor", site_flux_factor)
+    return _kill_course(schedule, float(last_day), condition, sd, rates, site)
 
 
 @functools.lru_cache(maxsize=512)
 def _kill_course(
-    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple
+    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple, site: float
 ) -> KillCourse:
     """The cached work behind :func:`kill_course`, on checked inputs."""
-    stored = _cache_file(repr((schedule, last_day, condition, sd, rates)))
+    stored = _cache_file(repr((schedule, last_day, condition, sd, rates, site)))
     if stored is not None and stored.exists():
         try:
             with np.load(stored) as saved:
@@ -226,7 +226,7 @@ def _kill_course(
             return KillCourse(**fields)
         except (OSError, ValueError, KeyError):
             pass  # unreadable: solve again
-    course = _solve_kill_course(schedule, last_day, condition, sd, rates)
+    course = _solve_kill_course(schedule, last_day, condition, sd, rates, site)
     if stored is not None:
         try:
             stored.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +242,7 @@ kill_course.cache_clear = _kill_course.cache_clear  # type: ignore[attr-defined]
 
 
 def _solve_kill_course(
-    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple
+    schedule: pk.Schedule, last_day: float, condition: str, sd: float, rates: tuple, site: float
 ) -> KillCourse:
     """The work behind :func:`kill_course`."""
     end = schedule.duration_h / HOURS_PER_DAY
@@ -259,7 +259,7 @@ def _solve_kill_course(
     immune, direct, peak, reaction_day = [], [], [], []
     for node in z:
         t, kill, apo, signal, eff, mem = _simulate(
-            schedule, math.exp(sd * node), simulated, condition, rates
+            schedule, site * math.exp(sd * node), simulated, condition, rates
         )
         dt = t[1] - t[0]
         k_imm, k_apo = _cumulative(kill, dt), _cumulative(apo, dt)
@@ -338,19 +338,26 @@ def regrowth_after_stop(
 
 
 def _thresholds(
-    log_burden: np.ndarray, at: np.ndarray, mode: str, one_cell: float, each: bool = False
+    log_burden: np.ndarray,
+    at: np.ndarray,
+    mode: str,
+    one_cell: float,
+    each: bool = False,
+    detection_log10: float = 0.0,
 ) -> np.ndarray:
     """Largest lesion size (log10) that is clear at every assessment index in ``at`` (or,
     with ``each``, at each of them separately: one more axis).
 
     ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the
-    assessment; "at": clear at the assessment, or extinct before it.
+    assessment; "at": clear at the assessment, or extinct before it. A residue counts as
+    clear once it is ``detection_log10`` below the smallest lesion the eye sees (0 for the
+    eye; more for the microscope), or extinct.
     """
     lowest = np.minimum.accumulate(log_burden, axis=-1)
     if mode == "by":
-        by = -lowest[..., at] / LN10
+        by = -lowest[..., at] / LN10 - detection_log10
         return by if each else by[..., -1]
-    seen = -log_burden[..., at] / LN10
+    seen = -log_burden[..., at] / LN10 - detection_log10
     extinct = -lowest[..., at] / LN10 + one_cell
     clear = np.maximum(seen, extinct)
     return clear if each else clear.min(axis=-1)
@@ -380,11 +387,38 @@ class ArmPrediction:
     lesion_clearance: np.ndarray  # share of lesions clear (drug effect only)
 
 
+@dataclass(frozen=True)
+class Skin:
+    """The courses on each kind of skin a design's patients have their lesions on, with
+    the share of patients on each (the same schedule and grid of days)."""
+
+    courses: tuple[KillCourse, ...]
+    shares: tuple[float, ...]
+
+
+def skin_of(
+    schedule: pk.Schedule,
+    last_day: float,
+    design: Design,
+    permeability_log_sd: float = default("skin_permeability_log_sd"),
+) -> Skin:
+    """The chain on every kind of skin of ``design``, to ``last_day``."""
+    classes = design.skin_classes()
+    return Skin(
+        tuple(
+            kill_course(
+                schedule, last_day, permeability_log_sd=permeability_log_sd, site_flux_factor=f
+            )
+            for f, _ in classes
+        ),
+        tuple(share for _, share in classes),
+    )
+
+
 def course_outcome(
-    course: KillCourse,
+    skin: Skin,
     assessment_days: np.ndarray,
-    mode: str,
-    lesions: int,
+    design: Design,
     burden_mean: float | np.ndarray,
     population: Population,
     r_median: np.ndarray | None = None,
@@ -392,10 +426,48 @@ def course_outcome(
     threshold: np.ndarray | None = None,
     each: bool = False,
 ) -> ArmPrediction:
-    """Population outcome of a course; ``r_median``, ``r_log_sd`` and ``threshold`` may
-    be arrays (one value per parameter draw) that override the population's. With
-    ``each``, every assessment day separately (shares gain an axis over the days; severe
-    reactions and withdrawals count those that have happened by each day)."""
+    """Population outcome of a course on ``skin`` for a trial of ``design``: the patients
+    on each kind of skin, weighted by their share. ``r_median``, ``r_log_sd`` and
+    ``threshold`` may be arrays (one value per parameter draw) that override the
+    population's. With ``each``, every assessment day separately (shares gain an axis
+    over the days; severe reactions and withdrawals count those that have happened by
+    each day)."""
+    parts = [
+        _one_skin_outcome(
+            course,
+            assessment_days,
+            design,
+            burden_mean,
+            population,
+            r_median,
+            r_log_sd,
+            threshold,
+            each,
+        )
+        for course in skin.courses
+    ]
+    return ArmPrediction(
+        *(
+            sum(
+                share * getattr(part, field) for part, share in zip(parts, skin.shares, strict=True)
+            )
+            for field in ArmPrediction.__dataclass_fields__
+        )
+    )
+
+
+def _one_skin_outcome(
+    course: KillCourse,
+    assessment_days: np.ndarray,
+    design: Design,
+    burden_mean: float | np.ndarray,
+    population: Population,
+    r_median: np.ndarray | None,
+    r_log_sd: np.ndarray | None,
+    threshold: np.ndarray | None,
+    each: bool,
+) -> ArmPrediction:
+    """:func:`course_outcome` for patients whose lesions all sit on one kind of skin."""
     p = population
     median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
     spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
@@ -413,10 +485,11 @@ def course_outcome(
     log_burden = lesion_log_burden(
         r[:, :, None, None] * immune_rate + direct_rate, np.diff(t), p.growth_per_day
     )
-    thr = _thresholds(log_burden, at, mode, p.one_cell_log10, each)
+    levels = (at, design.cleared, p.one_cell_log10, each, design.detection_log10)
+    thr = _thresholds(log_burden, *levels)
     stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
     stopped = regrowth_after_stop(log_burden, stop, t, p.growth_per_day)
-    thr_stopped = _thresholds(stopped, at, mode, p.one_cell_log10, each)
+    thr_stopped = _thresholds(stopped, *levels)
     extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
     mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[
         (slice(None), None, None, *extra)
@@ -432,6 +505,7 @@ def course_outcome(
     if each:
         happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
     weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
+    lesions = design.lesions_per_patient
     patient = (1 - leave) * all_clear(lesion_full, lesions) + leave * all_clear(
         lesion_stopped, lesions
     )
@@ -467,6 +541,8 @@ def calibration_arms() -> tuple[TrialArm, ...]:
     for arm in trial_arms():
         if arm.treatment not in ("imiquimod", "vehicle") or not arm.likelihood_n:
             continue
+        if arm.indication not in INDICATIONS:
+            continue  # nodular or mixed basal cell carcinoma: not modelled
         if arm.endpoint in CLEARANCE_ENDPOINTS and arm.cleared:
             if arm.trial == "Krawtchenko2007" and arm.endpoint != "initial clinical clearance":
                 continue  # one endpoint per trial arm: the clinical one
@@ -485,38 +561,43 @@ def background_trials(arms: tuple[TrialArm, ...]) -> tuple[str, ...]:
     )
 
 
+def population_for(indication: str, **fields: float) -> Population:
+    """The virtual patients of ``indication``: the registry's numbers, the indication's
+    regrowth rate of what is left in a cleared lesion, and any Population ``fields``."""
+    growth = {"growth_per_day": default(INDICATION[indication].regrowth)}
+    return Population(**{**growth, **fields})
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """An arm made ready for the likelihood: its course (None for vehicle) and counts."""
+    """An arm made ready for the likelihood: its design, its courses (None for vehicle)
+    and counts."""
 
     arm: TrialArm
-    course: KillCourse | None
+    design: Design
+    skin: Skin | None
     assessment_days: np.ndarray
     responders: int
     n: int
 
 
-def assessment_days(arm_or_indication, schedule: pk.Schedule) -> np.ndarray:
-    """Days from the first application to each assessment."""
-    weeks = (
-        arm_or_indication.assessed_weeks_after
-        if isinstance(arm_or_indication, (TrialArm, Indication))
-        else ()
-    )
+def assessment_days(design: Design, schedule: pk.Schedule) -> np.ndarray:
+    """Days from the first application to each assessment of ``design``."""
     end = schedule.duration_h / HOURS_PER_DAY
-    return end + DAYS_PER_WEEK * np.array(weeks or (0.0,))
+    return end + DAYS_PER_WEEK * np.array(design.assessed_weeks_after or (0.0,))
 
 
 @functools.cache
 def prepared(arm: TrialArm) -> Prepared:
-    """The arm's course at every permeability node (cached: the expensive step)."""
+    """The arm's courses at every permeability node (cached: the expensive step)."""
     n = arm.likelihood_n
     k = round(arm.proportion * n)
+    design = LABEL_DESIGN[arm.indication] if arm.endpoint == REACTION_ENDPOINT else arm_design(arm)
     if arm.treatment == "vehicle":
-        return Prepared(arm, None, np.zeros(1), k, n)
+        return Prepared(arm, design, None, np.zeros(1), k, n)
     schedule = arm_schedule(arm)
-    days = assessment_days(arm if arm.cleared else INDICATION[arm.indication], schedule)
-    return Prepared(arm, kill_course(schedule, float(days.max())), days, k, n)
+    days = assessment_days(design, schedule)
+    return Prepared(arm, design, skin_of(schedule, float(days.max()), design), days, k, n)
 
 
 PARAMETER_NAMES = (
@@ -529,10 +610,27 @@ PARAMETER_NAMES = (
 FIRST_BACKGROUND = len(PARAMETER_NAMES)
 
 
-def _population_of(indication: str, theta: np.ndarray) -> tuple[int, np.ndarray]:
-    """Lesions per patient, and the mean lesion size for each parameter vector."""
-    chosen = INDICATION[indication]
-    return int(default(chosen.lesions)), theta[:, PARAMETER_NAMES.index(chosen.burden)]
+def _burden_of(indication: str, theta: np.ndarray) -> np.ndarray:
+    """The mean lesion size of ``indication`` for each parameter vector."""
+    return theta[:, PARAMETER_NAMES.index(INDICATION[indication].burden)]
+
+
+def _trial_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> dict[str, np.ndarray]:
+    """Each trial's background clearance for each row of ``theta``: its own vehicle arm's
+    where it had one, else the mean of its indication's trials that had one (0 if none)."""
+    own = {
+        t: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + i]))
+        for i, t in enumerate(background_trials(arms))
+    }
+    indication_of = {a.trial: a.indication for a in arms}
+    out = {}
+    for trial, indication in indication_of.items():
+        if trial in own:
+            out[trial] = own[trial]
+            continue
+        alike = [own[t] for t in own if indication_of[t] == indication]
+        out[trial] = np.mean(alike, axis=0) if alike else np.zeros(len(theta))
+    return out
 
 
 def arm_probabilities(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarray:
@@ -543,28 +641,21 @@ def arm_probabilities(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarr
     r_median, r_sd = np.exp(theta[:, 0]), np.exp(theta[:, 1])
     threshold = np.exp(theta[:, 2])
     reaction_background = 1 / (1 + np.exp(-theta[:, 3]))
-    trials_with_background = background_trials(arms)
-    background = {
-        t: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + i]))
-        for i, t in enumerate(trials_with_background)
-    }
-    none = np.zeros(len(theta))
+    background = _trial_backgrounds(theta, arms)
     out = []
     for arm in arms:
         ready = prepared(arm)
         reaction = arm.endpoint == REACTION_ENDPOINT
-        b = reaction_background if reaction else background.get(arm.trial, none)
-        if ready.course is None:
+        b = reaction_background if reaction else background[arm.trial]
+        if ready.skin is None:
             out.append(b)
             continue
-        lesions, burden = _population_of(arm.indication, theta)
         o = course_outcome(
-            ready.course,
+            ready.skin,
             ready.assessment_days,
-            arm.cleared or "at",
-            lesions,
-            burden,
-            Population(),
+            ready.design,
+            _burden_of(arm.indication, theta),
+            population_for(arm.indication),
             r_median,
             r_sd,
             threshold,
@@ -611,25 +702,23 @@ def _best() -> np.ndarray:
 def _fitted_outcome(
     indication: str,
     schedule: pk.Schedule,
-    days: np.ndarray,
+    design: Design,
     theta: np.ndarray,
     population: Population | None = None,
-    lesions: int | None = None,
     each: bool = False,
+    days: np.ndarray | None = None,
 ) -> ArmPrediction:
-    """The virtual patients of ``indication`` on ``schedule`` at each row of ``theta``."""
-    default_lesions, burden = _population_of(indication, theta)
+    """The virtual patients of ``indication`` in a trial of ``design`` on ``schedule`` at
+    each row of ``theta`` (at the design's assessments, or on ``days``)."""
+    population = population or population_for(indication)
+    days = assessment_days(design, schedule) if days is None else days
+    skin = skin_of(schedule, float(np.max(days)), design, population.permeability_log_sd)
     return course_outcome(
-        kill_course(
-            schedule,
-            float(np.max(days)),
-            permeability_log_sd=(population or Population()).permeability_log_sd,
-        ),
+        skin,
         days,
-        INDICATION[indication].cleared,
-        default_lesions if lesions is None else lesions,
-        burden,
-        population or Population(),
+        design,
+        _burden_of(indication, theta),
+        population,
         np.exp(theta[:, 0]),
         np.exp(theta[:, 1]),
         np.exp(theta[:, 2]),
@@ -639,7 +728,7 @@ def _fitted_outcome(
 
 @dataclass(frozen=True)
 class Prediction:
-    """Predicted complete clearance (%) with its 95% band, and the tolerability cost."""
+    """Predicted clearance (%) with its 95% band, and the tolerability cost."""
 
     percent: float
     low: float
@@ -677,41 +766,51 @@ def predict_clearance(
     cream_percent: float | None = None,
     cream_mg_per_application: float | None = None,
     treated_area_cm2: float | None = None,
-    assessed_weeks_after: float | None = None,
+    lesions_per_patient: float | None = None,
+    body_site: str | None = None,
+    sex: str | None = None,
+    assessed_weeks_after: float | tuple[float, ...] | None = None,
+    until_clear: bool | None = None,
+    endpoint: str | None = None,
 ) -> Prediction:
-    """Complete clearance (%) of ``indication`` after ``schedule`` (default: the label
-    regimen), assessed when the label trials assessed it or ``assessed_weeks_after`` the
-    course (weeks), with the 95% band of the fitted parameters. Strength (% w/w), cream per
-    application (mg) and area (cm²) override the schedule's."""
+    """Clearance (%) of ``indication`` in a trial of the given design, with the 95% band
+    of the fitted parameters. Whatever is not given is the label trials'.
+
+    ``schedule``: the course (pk.Schedule; default the label regimen). ``cream_percent``
+    (% w/w, 0 to 5), ``cream_mg_per_application`` (mg) and ``treated_area_cm2`` (cm²)
+    override the schedule's. ``lesions_per_patient``: the trial's mean (1 to 100; each
+    patient has 1 + Poisson(mean − 1)). ``body_site``: "face or scalp", "forearms and
+    hands", "trunk or extremities" or "anogenital". ``sex``: "women", "men" or "mixed"
+    (matters for anogenital warts). ``assessed_weeks_after``: weeks after the last
+    application (0 to 520; a list means clear at each). ``until_clear``: True where
+    patients stopped once clear. ``endpoint``: "complete clearance" (by eye),
+    "histological clearance" (at excision) or "tumour-free" (clear at every assessment,
+    regrowth counted).
+    """
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
-    if assessed_weeks_after is not None:
-        if (
-            isinstance(assessed_weeks_after, bool)
-            or not isinstance(assessed_weeks_after, (int, float))
-            or not 0 <= assessed_weeks_after <= 260
-        ):
-            raise ValueError(
-                f"assessed_weeks_after = {assessed_weeks_after!r} weeks must lie from 0 to 260"
-            )
-        assessed_weeks_after = float(assessed_weeks_after)
-    return _prediction(indication, course, assessed_weeks_after)
+    design = design_for(
+        indication,
+        lesions_per_patient=lesions_per_patient,
+        body_site=body_site,
+        sex=sex,
+        until_clear=until_clear,
+        endpoint=endpoint,
+        assessed_weeks_after=assessed_weeks_after,
+    )
+    return _prediction(indication, course, design)
 
 
 @functools.lru_cache(maxsize=512)
-def _prediction(indication: str, course: pk.Schedule, weeks_after: float | None) -> Prediction:
+def _prediction(indication: str, course: pk.Schedule, design: Design) -> Prediction:
     """The work behind :func:`predict_clearance`, on checked inputs."""
-    chosen = INDICATION[indication]
-    if weeks_after is not None:
-        chosen = replace(chosen, assessed_weeks_after=(weeks_after,))
-    days = assessment_days(chosen, course)
     both = np.vstack([_best(), _draws()])
     b = _background(indication, both)
     if course.cream_percent == 0:
         drug = ArmPrediction(*(np.zeros(len(both)),) * 4)
     else:
-        drug = _fitted_outcome(indication, course, days, both)
+        drug = _fitted_outcome(indication, course, design, both)
     share = 100 * (b + (1 - b) * drug.drug_clearance)
     low, high = np.percentile(share[1:], [2.5, 97.5])
     return Prediction(
@@ -723,6 +822,15 @@ def _prediction(indication: str, course: pk.Schedule, weeks_after: float | None)
     )
 
 
+def _between_nodes(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For standard-normal values ``z``: the permeability node below each and the share of
+    the way to the next (for interpolating a course between nodes)."""
+    nodes, _ = _quadrature(PERMEABILITY_NODES)
+    where = np.clip(np.searchsorted(nodes, z) - 1, 0, len(nodes) - 2)
+    share = np.clip((z - nodes[where]) / (nodes[where + 1] - nodes[where]), 0.0, 1.0)
+    return where, share
+
+
 def virtual_trial(
     indication: str,
     schedule: pk.Schedule | None = None,
@@ -730,10 +838,17 @@ def virtual_trial(
     cream_percent: float | None = None,
     cream_mg_per_application: float | None = None,
     treated_area_cm2: float | None = None,
+    lesions_per_patient: float | None = None,
+    body_site: str | None = None,
+    sex: str | None = None,
+    assessed_weeks_after: float | tuple[float, ...] | None = None,
+    until_clear: bool | None = None,
+    endpoint: str | None = None,
     patients: int = 1000,
     seed: int = 2026,
 ) -> dict[str, np.ndarray]:
-    """Per-patient outcomes of a virtual trial at the fitted values (for plotting).
+    """Per-patient outcomes of a virtual trial of the given design (the arguments of
+    :func:`predict_clearance`) at the fitted values, for plotting.
 
     The same ``seed`` gives the same patients whatever the schedule (common random
     numbers). Returns each patient's permeability and responsiveness factors, lesions and
@@ -747,52 +862,68 @@ def virtual_trial(
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
-    chosen = INDICATION[indication]
+    design = design_for(
+        indication,
+        lesions_per_patient=lesions_per_patient,
+        body_site=body_site,
+        sex=sex,
+        until_clear=until_clear,
+        endpoint=endpoint,
+        assessed_weeks_after=assessed_weeks_after,
+    )
     best = _best()
-    lesions, burden = _population_of(indication, best)
+    burden = _burden_of(indication, best)
     rng = np.random.default_rng(seed)
     z_q, z_r, z_reaction = rng.standard_normal((3, patients))
     u_background, u_withdraw = rng.random((2, patients))
-    counts = 1 + rng.poisson(lesions - 1, patients)  # lesions per patient: 1 + Poisson
+    counts = 1 + rng.poisson(design.lesions_per_patient - 1, patients)  # 1 + Poisson
     present = np.arange(counts.max())[None, :] < counts[:, None]
     sd = default("lesion_log10_burden_sd")
     hidden = ndtr(-burden[0] / sd)  # sizes normal, but every lesion visible at the start
     uniform = hidden + (1 - hidden) * rng.random((patients, counts.max()))
     sizes = burden[0] + sd * ndtri(uniform)
+    shares = np.array([share for _, share in design.skin_classes()])
+    skin_kind = np.searchsorted(np.cumsum(shares)[:-1], rng.random(patients))  # per patient
     r = math.exp(best[0, 0]) * np.exp(math.exp(best[0, 1]) * z_r)
     background = _background(indication, best)[0]
-    days = assessment_days(chosen, course)
-    population = Population()
+    days = assessment_days(design, course)
+    population = population_for(indication)
     if course.cream_percent == 0:
         severe = withdrew = np.zeros(patients, dtype=bool)
-        threshold = np.full(patients, -np.inf)
-    else:
-        kills = kill_course(course, float(days.max()))
-        nodes, _ = _quadrature(PERMEABILITY_NODES)
-        where = np.clip(np.searchsorted(nodes, z_q) - 1, 0, len(nodes) - 2)
-        share = np.clip((z_q - nodes[where]) / (nodes[where + 1] - nodes[where]), 0.0, 1.0)
+        threshold = np.full((patients, len(shares)), -np.inf)
+    else:  # each patient's chain, interpolated between the permeability nodes
+        skin = skin_of(course, float(days.max()), design)
+        where, share = _between_nodes(z_q)
 
         def between(values: np.ndarray) -> np.ndarray:
             lower, upper = values[where], values[where + 1]
             share_ = share.reshape((-1,) + (1,) * (values.ndim - 1))
             return (1 - share_) * lower + share_ * upper
 
-        at = np.minimum(np.searchsorted(kills.time_days, days - 1e-9), len(kills.time_days) - 1)
+        at = np.searchsorted(skin.courses[0].time_days, days - 1e-9)
+        at = np.minimum(at, len(skin.courses[0].time_days) - 1)
         last = at.max() + 1
-        t = kills.time_days[:last]
-        immune, direct = between(kills.immune[:, :last]), between(kills.direct[:, :last])
-        inflammation = between(kills.inflammation)
+        t = skin.courses[0].time_days[:last]
+        step = np.diff(t)
+        mine = np.arange(patients)
+        inflammation = np.stack([between(c.inflammation) for c in skin.courses], axis=1)
+        reaction_day = np.stack([between(c.reaction_day) for c in skin.courses], axis=1)
         severe = (
-            np.log(r * inflammation) - math.log(math.exp(best[0, 2]))
+            np.log(r * inflammation[mine, skin_kind]) - best[0, 2]
         ) / population.reaction_log_sd + z_reaction >= 0
         withdrew = severe & (u_withdraw < population.withdrawal_share)
-        stop = np.searchsorted(t, between(kills.reaction_day))
+        stop = np.searchsorted(t, reaction_day[mine, skin_kind])
         on = ~(withdrew[:, None] & (np.arange(last - 1)[None, :] >= stop[:, None]))
-        step = np.diff(t)
-        kill = (r[:, None] * np.diff(immune, axis=1) + np.diff(direct, axis=1)) / step * on
-        log_burden = lesion_log_burden(kill, step, population.growth_per_day)
-        threshold = _thresholds(log_burden, at, chosen.cleared, population.one_cell_log10)
-    cleared_lesions = ((sizes <= threshold[:, None]) & present).sum(axis=1)
+        columns = []
+        for kind in skin.courses:
+            immune, direct = between(kind.immune[:, :last]), between(kind.direct[:, :last])
+            kill = (r[:, None] * np.diff(immune, axis=1) + np.diff(direct, axis=1)) / step * on
+            log_burden = lesion_log_burden(kill, step, population.growth_per_day)
+            levels = (at, design.cleared, population.one_cell_log10)
+            columns.append(_thresholds(log_burden, *levels, detection_log10=design.detection_log10))
+        threshold = np.stack(columns, axis=1)  # (patients, kinds of skin)
+    own = threshold[np.arange(patients), skin_kind][:, None]  # the patient's skin's threshold
+    cleared_lesions = ((sizes <= own) & present).sum(axis=1)
     spontaneous = u_background < background
     return {
         "permeability_factor": np.exp(default("skin_permeability_log_sd") * z_q),
@@ -813,9 +944,9 @@ BOUNDS = (
     (math.log(0.05), math.log(3.0)),
     (math.log(1e-5), math.log(10.0)),
     (-8.0, 0.0),
-    (0.0, 4.0),
-    (0.0, 4.0),
-    (0.0, 4.0),
+    (0.0, 6.0),
+    (0.0, 6.0),
+    (0.0, 6.0),
 )
 BACKGROUND_BOUNDS = (-6.0, 2.0)
 
@@ -914,16 +1045,29 @@ def calibrate(seed: int = 2026) -> dict[str, object]:
 
 def _predicted_share(theta: np.ndarray, arm: TrialArm, background: float) -> float:
     """Modelled share (0–1) of one imiquimod arm at ``theta``, over a given background."""
-    lone = tuple(a for a in calibration_arms() if a.trial == arm.trial) or (arm,)
-    shares = arm_probabilities(_with_backgrounds(theta, lone, background), lone)[0]
-    return float(shares[lone.index(arm)])
+    drug = float(arm_probabilities(theta[:FIRST_BACKGROUND], (arm,))[0, 0])  # alone: none
+    return background + (1 - background) * drug
 
 
-def _with_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...], value: float) -> np.ndarray:
-    """``theta``'s own parameters, with every background of ``arms`` set to ``value``."""
-    value = min(max(value, 1e-9), 1 - 1e-9)
-    logit = math.log(value / (1 - value))
-    return np.array([*theta[:FIRST_BACKGROUND], *[logit] * len(background_trials(arms))])
+def _held_out_background(
+    theta: np.ndarray, rest: tuple[TrialArm, ...], arms: tuple[TrialArm, ...], trial: str
+) -> float:
+    """A held-out trial's background clearance: its own vehicle arm's, or, without one,
+    the mean that a fit to the ``rest`` gives its indication's trials."""
+    vehicle = [
+        a
+        for a in arms
+        if a.trial == trial and a.treatment == "vehicle" and a.endpoint in CLEARANCE_ENDPOINTS
+    ]
+    if vehicle:
+        return vehicle[0].proportion
+    indication = next(a.indication for a in arms if a.trial == trial)
+    alike = [
+        1 / (1 + math.exp(-theta[FIRST_BACKGROUND + i]))
+        for i, t in enumerate(background_trials(rest))
+        if next(a.indication for a in rest if a.trial == t) == indication
+    ]
+    return float(np.mean(alike)) if alike else 0.0
 
 
 def held_out_trials() -> tuple[str, ...]:
@@ -939,8 +1083,9 @@ def held_out_trials() -> tuple[str, ...]:
 
 def leave_one_trial_out(start: np.ndarray | None = None) -> list[dict[str, object]]:
     """Each trial's imiquimod clearance arms predicted by a fit to every other trial (from
-    ``start``, e.g. the fit to all), over the trial's own vehicle arm (no background where
-    it had none). Slow: one fit per trial; the stored calibration keeps the result."""
+    ``start``, e.g. the fit to all), over the trial's own vehicle arm (or, without one, the
+    mean background of its indication's other trials). Slow: one fit per trial; the stored
+    calibration keeps the result."""
     arms = calibration_arms()
     rows = []
     for trial in held_out_trials():
@@ -948,12 +1093,7 @@ def leave_one_trial_out(start: np.ndarray | None = None) -> list[dict[str, objec
         theta, _ = maximum_likelihood(
             rest, None if start is None else _drop_backgrounds(start, arms, trial)
         )
-        vehicle = [
-            a
-            for a in arms
-            if a.trial == trial and a.treatment == "vehicle" and a.endpoint in CLEARANCE_ENDPOINTS
-        ]
-        background = vehicle[0].proportion if vehicle else 0.0
+        background = _held_out_background(theta, rest, arms, trial)
         for arm in arms:
             if arm.trial == trial and arm.treatment == "imiquimod":
                 if arm.endpoint in CLEARANCE_ENDPOINTS:
@@ -1084,13 +1224,22 @@ def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
 
 
 def time_course(
-    indication: str, schedule: pk.Schedule, weeks: np.ndarray, draws: int = 40
+    indication: str,
+    schedule: pk.Schedule,
+    weeks: np.ndarray,
+    draws: int = 40,
+    design: Design | None = None,
 ) -> dict[str, np.ndarray]:
     """The virtual trial week by week (``weeks`` from the first application): patients
     clear (%, with the 95% band of ``draws`` posterior draws), lesions clear (%), and
-    patients who have had a severe local reaction or withdrawn by then (%). The vehicle
-    background is taken to accrue evenly over the course (no trial reports its timing)."""
+    patients who have had a severe local reaction or withdrawn by then (%), in a trial of
+    ``design`` (default: the label trials'). The vehicle background is taken to accrue
+    evenly over the course (no trial reports its timing)."""
     indication_named(indication)  # a clear error for an unknown one
+    if design is None:
+        design = LABEL_DESIGN[indication]
+    if not isinstance(design, Design):
+        raise ValueError("design must be a design.Design (see design.design_for)")
     if not isinstance(schedule, pk.Schedule) or schedule.cream_percent == 0:
         raise ValueError("schedule must be a pk.Schedule with cream of some strength")
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= len(_draws()):
@@ -1101,7 +1250,7 @@ def time_course(
     days = DAYS_PER_WEEK * weeks
     best = _best()
     theta = np.vstack([best, _draws()[:: len(_draws()) // draws][:draws]])
-    o = _fitted_outcome(indication, schedule, days, theta, each=True)
+    o = _fitted_outcome(indication, schedule, design, theta, each=True, days=days)
     end = schedule.duration_h / HOURS_PER_DAY
     accrued = np.minimum(1.0, days / end)  # vehicle clearance taken to accrue over the course
     b = _background(indication, theta)[:, None] * accrued[None, :]
@@ -1130,6 +1279,7 @@ PATIENT_ASSUMPTIONS: dict[str, str | None] = {
     "severe_reaction_log_sd": "reaction_log_sd",
     "withdrawal_share_of_severe_reactions": "withdrawal_share",
     "residual_regrowth_rate_per_day": "growth_per_day",
+    "bcc_residual_regrowth_rate_per_day": "growth_per_day",
     "one_cell_log10": "one_cell_log10",
 }
 
@@ -1143,16 +1293,18 @@ def label_prediction(indication: str, **assumptions: float) -> float:
         raise ValueError(f"not an assumed number of the virtual patients: {sorted(unknown)}")
     values = {name: validate(name, value) for name, value in assumptions.items()}
     best = _best()
-    fields = {PATIENT_ASSUMPTIONS[k]: v for k, v in values.items() if PATIENT_ASSUMPTIONS[k]}
-    lesions = values.get(chosen.lesions)
-    days = assessment_days(chosen, chosen.label)
+    other_growth = {"residual_regrowth_rate_per_day", "bcc_residual_regrowth_rate_per_day"}
+    other_growth.discard(chosen.regrowth)  # another indication's regrowth moves nothing here
+    fields = {
+        PATIENT_ASSUMPTIONS[k]: v
+        for k, v in values.items()
+        if PATIENT_ASSUMPTIONS[k] and k not in other_growth
+    }
+    design = LABEL_DESIGN[indication]
+    if chosen.lesions in values:
+        design = replace(design, lesions_per_patient=values[chosen.lesions])
     drug = _fitted_outcome(
-        indication,
-        chosen.label,
-        days,
-        best,
-        Population(**fields),
-        None if lesions is None else int(lesions),
+        indication, chosen.label, design, best, population_for(indication, **fields)
     )
     b = _background(indication, best)[0]
     return float(100 * (b + (1 - b) * drug.drug_clearance[0]))
