@@ -24,7 +24,12 @@ CALLS = {
     "pk.topical_exposure": (
         pk.topical_exposure,
         {"schedule": pk.Schedule(3, 2), "duration_h": 48.0, "time_step_h": 1.0},
-        {"schedule": "schedule", "duration_h": "duration_h", "time_step_h": "time_step_h"},
+        {
+            "schedule": "schedule",
+            "duration_h": "duration_h",
+            "time_step_h": "time_step_h",
+            "site_flux_factor": "site_flux_factor",
+        },
     ),
     "pk.Schedule": (
         pk.Schedule,
@@ -88,12 +93,38 @@ CALLS = {
             "cream_mg_per_application": "cream_mg",
             "treated_area_cm2": "treated_area",
             "assessed_weeks_after": "assessed_weeks_after",
+            "lesions_per_patient": "lesions_per_patient",
+            "body_site": "body_site",
+            "sex": "sex",
+            "until_clear": "until_clear",
+            "endpoint": "endpoint",
         },
     ),
     "trials.virtual_trial": (
         trials.virtual_trial,
         {"indication": "actinic keratosis", "patients": 50},
-        {"indication": "indication", "patients": "patients", "seed": "seed"},
+        {
+            "indication": "indication",
+            "patients": "patients",
+            "seed": "seed",
+            "assessed_weeks_after": "assessed_weeks_after",
+            "lesions_per_patient": "lesions_per_patient",
+            "body_site": "body_site",
+            "sex": "sex",
+            "until_clear": "until_clear",
+            "endpoint": "endpoint",
+        },
+    ),
+    "trials.clearance_by_lesion_count": (
+        trials.clearance_by_lesion_count,
+        {"indication": "actinic keratosis", "lesion_counts": np.array([1.0, 6.0])},
+        {
+            "indication": "indication",
+            "lesion_counts": "lesion_counts",
+            "draws": "draws",
+            "body_site": "body_site",
+            "sex": "sex",
+        },
     ),
     "trials.time_course": (
         trials.time_course,
@@ -121,7 +152,15 @@ CALLS = {
     ),
 }
 #: arguments that take an array of numbers (a list of numbers is one)
-ARRAYS = {"concentration_uM", "months", "weeks", "time_days", "departures"}
+ARRAYS = {
+    "concentration_uM",
+    "months",
+    "weeks",
+    "time_days",
+    "departures",
+    "assessed_weeks_after",
+    "lesion_counts",
+}
 SPOILED = [(entry, argument) for entry, (_, _, args) in CALLS.items() for argument in args]
 
 
@@ -143,6 +182,8 @@ def test_a_bad_argument_is_a_clear_value_error(entry, argument, bad):
         return  # None is the documented default (the label regimen, the whole course)
     if bad == 1e9 and not isinstance(bad, bool) and argument == "seed":
         return  # any whole seed ≥ 0 is allowed
+    if bad is True and argument == "until_clear":
+        return  # True is a documented value
     with pytest.raises(ValueError) as raised:
         function(**{**valid, argument: bad})
     assert names[argument].lower() in str(raised.value).lower(), str(raised.value)

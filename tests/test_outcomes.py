@@ -20,7 +20,9 @@ def test_two_arm_fit_reproduces_both_arms_exactly():
     # with one vehicle and one active arm the two-parameter model is saturated: the maximum
     # likelihood puts each arm's prediction at its observed proportion (Edwards 1998)
     arms = tuple(
-        a for a in outcomes.fitted_arms("external genital warts") if a.trial == "Edwards1998"
+        a
+        for a in outcomes.fitted_arms("external genital warts")
+        if a.trial == "Edwards1998" and a.strength_percent in (0, 5)
     )
     active = next(a for a in arms if a.treatment == "imiquimod")
     background, potency = outcomes._fit(*outcomes._arrays(arms))

@@ -320,6 +320,36 @@ KNOWN_MISFITS: dict[tuple[str, str, int, float], str] = {
     ("Baker2011", "imiquimod", 7, 2.5): (
         "the same conflict as Edwards 1998, seen from the other side"
     ),
+    ("Baker2011", "imiquimod", 7, 3.75): (
+        "the same conflict as Edwards 1998, seen from the other side, at the higher strength"
+    ),
+    ("Garland2001", "imiquimod", 3, 5.0): (
+        "the same course as Edwards 1998 (5% three times a week for up to 16 weeks), open "
+        "label, with the same result (48%); both sit above the link for the reason given there"
+    ),
+    ("Edwards1998", "imiquimod", 3, 1.0): (
+        "1% cream cleared 21%, below the link: exposure in signal-hours falls less than "
+        "fivefold from 5% to 1%, so a link through it cannot drop as steeply as the trial did"
+    ),
+    ("Jorizzo2007", "imiquimod", 3, 5.0): (
+        "a four-week course has a quarter of the signal-hours of the 16-week courses and "
+        "cleared 27%, a little more than a link fitted mostly to the 16-week trials gives"
+    ),
+    ("Geisse2002", "imiquimod", 3, 5.0): (
+        "52% at 3 a week for 12 weeks, while Marks 2001 cleared 70% at 3 a week for only 6; "
+        "one curve through both trials misses each"
+    ),
+    ("Marks2001", "imiquimod", 3, 5.0): (
+        "the other side of the Geisse 2002 conflict at 3 a week (70% in 6 weeks against 52% in 12)"
+    ),
+    ("Marks2001", "imiquimod", 7, 5.0): (
+        "88% once daily for 6 weeks, as much as Geisse 2002 found with 12 weeks; a link "
+        "through exposure gives 6 weeks half the effect of 12"
+    ),
+    ("Marks2001", "imiquimod", 14, 5.0): (
+        "3 of 3 cleared; the link's band is narrow at this exposure and ends below 100%, while "
+        "the observed interval (44-100%) overlaps it"
+    ),
 }
 
 

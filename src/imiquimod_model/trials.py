@@ -425,13 +425,15 @@ def course_outcome(
     r_log_sd: np.ndarray | None = None,
     threshold: np.ndarray | None = None,
     each: bool = False,
+    lesion_counts: np.ndarray | None = None,
 ) -> ArmPrediction:
     """Population outcome of a course on ``skin`` for a trial of ``design``: the patients
     on each kind of skin, weighted by their share. ``r_median``, ``r_log_sd`` and
     ``threshold`` may be arrays (one value per parameter draw) that override the
     population's. With ``each``, every assessment day separately (shares gain an axis
     over the days; severe reactions and withdrawals count those that have happened by
-    each day)."""
+    each day). With ``lesion_counts`` (trials' mean lesions per patient), clearance gains
+    an axis over them in place of the design's own."""
     parts = [
         _one_skin_outcome(
             course,
@@ -443,6 +445,7 @@ def course_outcome(
             r_log_sd,
             threshold,
             each,
+            lesion_counts,
         )
         for course in skin.courses
     ]
@@ -466,6 +469,7 @@ def _one_skin_outcome(
     r_log_sd: np.ndarray | None,
     threshold: np.ndarray | None,
     each: bool,
+    lesion_counts: np.ndarray | None = None,
 ) -> ArmPrediction:
     """:func:`course_outcome` for patients whose lesions all sit on one kind of skin."""
     p = population
@@ -505,13 +509,22 @@ def _one_skin_outcome(
     if each:
         happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
     weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
-    lesions = design.lesions_per_patient
+    lesions, clear_weights = design.lesions_per_patient, weights
+    if lesion_counts is not None:  # one more axis, over the trial's mean lesion count
+        lesions, clear_weights = np.asarray(lesion_counts), weights[..., None]
+        lesion_full, lesion_stopped, leave = (
+            x[..., None] for x in (lesion_full, lesion_stopped, leave)
+        )
     patient = (1 - leave) * all_clear(lesion_full, lesions) + leave * all_clear(
         lesion_stopped, lesions
     )
+    if lesion_counts is not None:
+        lesion_full, lesion_stopped, leave = (
+            x[..., 0] for x in (lesion_full, lesion_stopped, leave)
+        )
     lesion = (1 - leave) * lesion_full + leave * lesion_stopped
     return ArmPrediction(
-        drug_clearance=(weights * patient).sum(axis=(1, 2)),
+        drug_clearance=(clear_weights * patient).sum(axis=(1, 2)),
         severe_reaction=(weights * react * happened).sum(axis=(1, 2)),
         withdrawn=(weights * leave * happened).sum(axis=(1, 2)),
         lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
@@ -1182,6 +1195,11 @@ def predictive_bands() -> dict[str, tuple[float, float, float]]:
 #: Calibration arms outside their 95% predictive band, with the reason the chapter gives.
 #: A test fails when an arm leaves its band without an entry here, or is listed while inside.
 KNOWN_MISFITS: dict[str, str] = {
+    "Garland2001 | imiquimod | 5% | 3/week | complete clearance": (
+        "an open-label trial of the label course in 943 patients cleared 47.8%, a little "
+        "above the model's narrow band for so large a trial (about 40 to 47%); the two "
+        "randomised wart trials of the same course sit above the model too"
+    ),
     "Krawtchenko2007 | imiquimod | 5% | 3/week | initial clinical clearance": (
         "22 of 26 patients cleared after one or two 4-week courses, far more than the "
         "16-week trials (45% and 48%); the model accumulates killing week by week, so a "
@@ -1192,11 +1210,6 @@ KNOWN_MISFITS: dict[str, str] = {
         "the model's response to frequency is shallow: tolerance and the slowly fading "
         "mast-cell and killer states let a week's kill rise little with more applications, "
         "so 3 a week comes close to 5 a week; the trial found 52% against 81%"
-    ),
-    "Arits2013 | imiquimod | 5% | 5/week | tumour-free at 12 months": (
-        "84% of tumours were gone at 3 months and stayed gone to 12 after 6 weeks of cream; "
-        "in the model a 6-week course leaves many cleared tumours a residue that regrows "
-        "within the year, because memory's kill is scaled by the same small responsiveness"
     ),
 }
 
@@ -1220,6 +1233,24 @@ def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
                 if arm.trial == trial and arm.treatment == "imiquimod":
                     share = clearance_probability(arm_exposure(arm), background, potency)
                     rows.append({"arm": arm_id(arm), "predicted": float(share)})
+    return rows
+
+
+def indication_average_leave_one_trial_out() -> list[dict[str, object]]:
+    """The plainest baseline: each trial's imiquimod clearance arms predicted by the mean
+    share of its indication's other trials' imiquimod clearance arms (no model at all)."""
+    arms = [
+        a
+        for a in calibration_arms()
+        if a.treatment == "imiquimod" and a.endpoint in CLEARANCE_ENDPOINTS
+    ]
+    rows = []
+    for arm in arms:
+        others = [
+            a.proportion for a in arms if a.indication == arm.indication and a.trial != arm.trial
+        ]
+        if others:
+            rows.append({"arm": arm_id(arm), "predicted": float(np.mean(others))})
     return rows
 
 
@@ -1266,6 +1297,54 @@ def time_course(
         "severe_reaction": 100
         * (reaction_background + (1 - reaction_background) * o.severe_reaction[0]),
         "withdrawn": 100 * o.withdrawn[0],
+    }
+
+
+def clearance_by_lesion_count(
+    indication: str,
+    schedule: pk.Schedule | None = None,
+    *,
+    lesion_counts: np.ndarray,
+    draws: int = 40,
+    body_site: str | None = None,
+    sex: str | None = None,
+) -> dict[str, np.ndarray]:
+    """Clearance (%) with its 95% band (``draws`` posterior draws) for trials of
+    ``indication`` whose patients have, on average, each of ``lesion_counts`` lesions (1 to
+    100), on ``schedule`` (default the label regimen), at the body site and sex given (the
+    label trials' otherwise) and the label trials' endpoint."""
+    course = _label_schedule(indication, schedule, None, None, None)
+    counts = real_numbers("lesion_counts", lesion_counts, "lesions per patient")
+    if counts.ndim != 1 or not np.all(np.isfinite(counts)) or np.any((counts < 1) | (counts > 100)):
+        raise ValueError("lesion_counts must be a list of mean lesions per patient from 1 to 100")
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= len(_draws()):
+        raise ValueError(f"draws = {draws!r} must be a whole number from 1 to {len(_draws())}")
+    design = design_for(indication, body_site=body_site, sex=sex)
+    theta = np.vstack([_best(), _draws()[:: len(_draws()) // draws][:draws]])
+    b = _background(indication, theta)[:, None]
+    if course.cream_percent == 0:
+        drug = np.zeros((len(theta), len(counts)))
+    else:
+        population = population_for(indication)
+        days = assessment_days(design, course)
+        drug = course_outcome(
+            skin_of(course, float(days.max()), design),
+            days,
+            design,
+            _burden_of(indication, theta),
+            population,
+            np.exp(theta[:, 0]),
+            np.exp(theta[:, 1]),
+            np.exp(theta[:, 2]),
+            lesion_counts=counts,
+        ).drug_clearance
+    share = 100 * (b + (1 - b) * drug)
+    low, high = np.percentile(share[1:], [2.5, 97.5], axis=0)
+    return {
+        "lesions": counts,
+        "percent": share[0],
+        "low": np.minimum(low, share[0]),
+        "high": np.maximum(high, share[0]),
     }
 
 

@@ -20,5 +20,6 @@ ALL_EXPLORERS = (
     adaptive.INNATE_AND_ADAPTIVE,
     adaptive.RECURRENCE,
     outcomes.VIRTUAL_TRIAL,
+    outcomes.TRIAL_DESIGN,
     outcomes.COMPARISON,
 )

@@ -174,8 +174,8 @@ RECURRENCE = Explorer(
     x="months",
     x_label="months after treatment",
     controls=(
-        Control("memory_killing_rate_per_day", (0, 0.01, 0.02, 0.05, 0.1)),
-        Control("memory_half_life_days", (180, 365, 730, 1825, 3650), log=True),
+        Control("memory_killing_rate_per_day", (0, 0.01, 0.02, 0.05, 0.2)),
+        Control("memory_half_life_days", (30, 60, 90, 365, 2922), log=True),
         Control("residual_regrowth_rate_per_day", (0.005, 0.01, 0.02, 0.05), log=True),
     ),
     panels=(Panel("tumour-free (%)", y_range=(40, 102)),),

@@ -4,11 +4,12 @@ the fitted-link tables and the trial figures."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
-from ... import outcomes, pk, preregistered, trials
-from ...parameters import PARAMETERS, default, whole
+from ... import design, outcomes, pk, preregistered, trials
+from ...parameters import PARAMETERS, default, one_of, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
 from ..reporting import number_text
 from .common import add_row_label, percent, spread
@@ -103,6 +104,107 @@ VIRTUAL_TRIAL = Explorer(
         "any published arm given this course, at the week it was assessed. Bottom: the share "
         "who have had a severe local reaction, and who have stopped the cream, by each week. "
         "A second cycle follows two weeks without cream."
+    ),
+)
+
+
+#: mean lesions per patient along the design explorer's x-axis
+DESIGN_LESIONS = np.array([1.0, 2, 3, 4, 6, 8, 10, 15, 20, 30, 40])
+#: the design explorer's kinds of skin: body site and sex
+DESIGN_SKINS = {
+    "face or scalp": ("face or scalp", "mixed"),
+    "forearms and hands": ("forearms and hands", "mixed"),
+    "trunk or extremities": ("trunk or extremities", "mixed"),
+    "anogenital, women": ("anogenital", "women"),
+    "anogenital, men": ("anogenital", "men"),
+    "anogenital, both sexes": ("anogenital", "mixed"),
+}
+
+
+def _nearest_arms(indication: str, schedule: pk.Schedule, site: str, sex: str):
+    """Published imiquimod arms of this indication on this course, site and sex."""
+    for arm in trials.calibration_arms():
+        if arm.treatment != "imiquimod" or arm.endpoint not in trials.CLEARANCE_ENDPOINTS:
+            continue
+        if arm.indication != indication or trials.arm_schedule(arm) != schedule:
+            continue
+        chosen = design.arm_design(arm)
+        if chosen.body_site == site and (site != "anogenital" or chosen.sex == sex):
+            yield chosen.lesions_per_patient, arm
+
+
+def trial_design_explorer(
+    *,
+    indication: str = outcomes.INDICATIONS[0],
+    cream_strength_percent: float = default("cream_strength_percent"),
+    applications_per_week: float = default("applications_per_week"),
+    skin: str = next(iter(DESIGN_SKINS)),
+) -> dict[str, np.ndarray]:
+    """Clearance (%, with its 95% band) against the trial's mean lesions per patient, for
+    the indication's label course at the chosen strength and frequency on the chosen skin,
+    with the published arms of that design at their lesion count (95% Wilson interval)."""
+    site, sex = DESIGN_SKINS[one_of("skin", skin, DESIGN_SKINS)]
+    schedule = replace(
+        trials.INDICATION[one_of("indication", indication, outcomes.INDICATIONS)].label,
+        applications_per_week=whole("applications_per_week", applications_per_week),
+        cream_percent=cream_strength_percent,
+    )
+    out = trials.clearance_by_lesion_count(
+        indication, schedule, lesion_counts=DESIGN_LESIONS, body_site=site, sex=sex
+    )
+    observed = np.full(len(DESIGN_LESIONS), np.nan)
+    observed_low, observed_high = observed.copy(), observed.copy()
+    for lesions, arm in _nearest_arms(indication, schedule, site, sex):
+        j = int(np.argmin(np.abs(np.log(DESIGN_LESIONS / lesions))))
+        low, high = arm.wilson_interval()
+        observed[j] = 100 * arm.proportion
+        observed_low[j], observed_high[j] = 100 * low, 100 * high
+    return {
+        "lesions": np.arange(len(DESIGN_LESIONS), dtype=float),  # drawn evenly, labelled
+        "percent": out["percent"],
+        "low": out["low"],
+        "high": out["high"],
+        "observed": observed,
+        "observed_low": observed_low,
+        "observed_high": observed_high,
+    }
+
+
+TRIAL_DESIGN = Explorer(
+    name="trial-design",
+    title="A trial from its design: lesions per patient, skin and sex",
+    model=trial_design_explorer,
+    x="lesions",
+    x_label="mean lesions per patient",
+    x_ticks=tuple(f"{n:g}" for n in DESIGN_LESIONS),
+    controls=(
+        Control("indication", outcomes.INDICATIONS, title="Indication"),
+        Control("cream_strength_percent", (1.0, 2.5, 5.0)),
+        Control("applications_per_week", (2, 3, 5, 7)),
+        Control("skin", tuple(DESIGN_SKINS), title="Skin"),
+    ),
+    panels=(Panel("patients clear (%)", y_range=(0, 100)),),
+    curves=(
+        Curve("percent", "predicted: every lesion clear", panel=0),
+        Curve("low", "95% band, low", panel=0, dash="dot", color="#8fb8c9"),
+        Curve("high", "95% band, high", panel=0, dash="dot", color="#8fb8c9"),
+        Curve(
+            "observed",
+            "published arm of this design (95% interval)",
+            panel=0,
+            color="#222222",
+            markers=True,
+            gaps=True,
+            low="observed_low",
+            high="observed_high",
+        ),
+    ),
+    description=(
+        "The share of patients with every lesion clear that a trial of the chosen design "
+        "would report, against the mean number of lesions per patient, with its 95% band "
+        "from the fitted numbers, for the indication's label course length at the chosen "
+        "strength and frequency, on the chosen skin. Black points: published arms of this "
+        "design, at their lesion count, with 95% intervals."
     ),
 )
 
@@ -443,15 +545,18 @@ def fitted_parameter_rows() -> list[dict[str, str]]:
 
 
 def held_out_rows() -> tuple[list[dict[str, str]], dict[str, float]]:
-    """Each trial left out in turn: its arms, the virtual patients' prediction and the
-    one-hit link's (where it can make one); and the mean absolute errors (points)."""
+    """Each trial left out in turn: its arms, the virtual patients' prediction, the one-hit
+    link's (where it can make one) and the indication's average of the other trials; and
+    the mean absolute errors (points)."""
     by_id = {trials.arm_id(a): a for a in trials.calibration_arms()}
     baseline = {r["arm"]: r["predicted"] for r in trials.one_hit_leave_one_trial_out()}
-    rows, mine, theirs, common = [], [], [], []
+    average = {r["arm"]: r["predicted"] for r in trials.indication_average_leave_one_trial_out()}
+    rows, mine, theirs, common, plain = [], [], [], [], []
     for row in trials.fitted()["leave_one_trial_out"]:
         arm = by_id[row["arm"]]
         error = abs(row["predicted"] - arm.proportion)
         mine.append(error)
+        plain.append(abs(average[row["arm"]] - arm.proportion))
         one_hit = baseline.get(row["arm"])
         if one_hit is not None:
             theirs.append(abs(one_hit - arm.proportion))
@@ -462,12 +567,14 @@ def held_out_rows() -> tuple[list[dict[str, str]], dict[str, float]]:
                 "observed (95% interval)": _observed(arm),
                 "virtual patients": f"{100 * row['predicted']:.0f}%",
                 "one-hit link": "—" if one_hit is None else f"{100 * one_hit:.0f}%",
+                "indication's average": f"{100 * average[row['arm']]:.0f}%",
             }
         )
     errors = {
         "all": 100 * float(np.mean(mine)),
         "common": 100 * float(np.mean(common)),
         "one_hit": 100 * float(np.mean(theirs)),
+        "average": 100 * float(np.mean(plain)),
     }
     return rows, errors
 

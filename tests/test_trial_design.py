@@ -1,0 +1,247 @@
+"""A trial from its design (issue 24): the design's inputs are checked, move clearance the
+way biology says, and the in-sample contrasts the trials report come out right in sign
+and inside their 95% intervals.
+
+Observed numbers come from the trials' abstracts (facts.md) and, for the contrasts, from
+data/trials.csv; the model's side is the stored fit. Differences of two proportions get
+Newcombe's interval from the two Wilson intervals (method 10, Newcombe 1998).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from imiquimod_model import design, pk, trials
+from imiquimod_model.outcomes import TrialArm, trial_arms
+
+AK, BCC, EGW = trials.INDICATIONS
+
+
+def wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% Wilson interval of k/n (shares 0–1), by the textbook formula."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def newcombe(k1: float, n1: int, k2: float, n2: int) -> tuple[float, float, float]:
+    """Difference p1 − p2 and its 95% interval (Newcombe's hybrid score method)."""
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)
+    d = p1 - p2
+    return d, d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+def test_newcombe_matches_a_published_example():
+    # Newcombe 1998, table II, example (a): 56/70 vs 48/80 gives 0.2, 95% CI 0.0524 to 0.3339
+    d, low, high = newcombe(56, 70, 48, 80)
+    assert (d, low, high) == pytest.approx((0.2, 0.0524, 0.3339), abs=5e-4)
+
+
+# --- the design's inputs
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lesions_per_patient": 0.5}, "lesions_per_patient"),
+        ({"lesions_per_patient": float("nan")}, "lesions_per_patient"),
+        ({"lesions_per_patient": True}, "lesions_per_patient"),
+        ({"lesions_per_patient": 101}, "lesions_per_patient"),
+        ({"body_site": "back"}, "body_site"),
+        ({"sex": "female"}, "sex"),
+        ({"until_clear": 1}, "until_clear"),
+        ({"endpoint": "cure"}, "endpoint"),
+        ({"assessed_weeks_after": -1}, "assessed_weeks_after"),
+        ({"assessed_weeks_after": [4, float("inf")]}, "assessed_weeks_after"),
+        ({"assessed_weeks_after": "8"}, "assessed_weeks_after"),
+    ],
+)
+def test_a_bad_design_is_refused_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        trials.predict_clearance(AK, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        trials.virtual_trial(AK, patients=10, **kwargs)
+
+
+def test_the_label_design_is_the_default():
+    assert trials.predict_clearance(EGW) == trials.predict_clearance(
+        EGW, body_site="anogenital", sex="mixed", until_clear=True, assessed_weeks_after=0
+    )
+
+
+def test_every_published_arm_has_a_design():
+    for arm in trials.calibration_arms():
+        if arm.endpoint != trials.REACTION_ENDPOINT:
+            chosen = design.arm_design(arm)
+            assert chosen.until_clear == (arm.cleared == "by")
+            assert sum(share for _, share in chosen.skin_classes()) == pytest.approx(1.0)
+
+
+# --- monotone where biology says so
+def test_clearance_falls_with_lesions_per_patient():
+    shares = [
+        trials.predict_clearance(AK, lesions_per_patient=m).percent for m in (1, 2, 6, 15, 40)
+    ]
+    assert np.all(np.diff(shares) < 0), shares
+
+
+def drug_share(indication: str, schedule: pk.Schedule, **chosen) -> float:
+    """The drug's share cleared (0–1) before tolerability: nobody stops the cream."""
+    best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
+    population = trials.population_for(indication, withdrawal_share=0.0)
+    trial = design.design_for(indication, **chosen)
+    return trials._fitted_outcome(indication, schedule, trial, best, population).drug_clearance[0]
+
+
+def test_clearance_rises_with_strength_and_is_the_vehicle_rate_at_zero():
+    for indication in trials.INDICATIONS:
+        label = trials.INDICATION[indication].label
+        shares = [
+            drug_share(
+                indication, pk.Schedule(label.applications_per_week, label.weeks, cream_percent=s)
+            )
+            for s in (0.5, 1.0, 2.5, 3.75, 5.0)
+        ]
+        assert np.all(np.diff(shares) > 0), (indication, shares)
+        best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
+        vehicle = trials.predict_clearance(indication, cream_percent=0).percent
+        assert vehicle == pytest.approx(100 * trials._background(indication, best)[0])
+
+
+def test_skin_that_lets_more_drug_in_clears_more():
+    label = trials.INDICATION[AK].label
+    sites = ("forearms and hands", "trunk or extremities", "face or scalp")
+    shares = [drug_share(AK, label, body_site=site) for site in sites]
+    assert np.all(np.diff(shares) > 0), shares
+
+
+def test_histology_is_stricter_than_the_eye():
+    by_eye = trials.predict_clearance(BCC, endpoint="complete clearance").percent
+    assert trials.predict_clearance(BCC, endpoint="histological clearance").percent < by_eye
+
+
+def test_staying_clear_longer_is_never_more_likely():
+    times = [(13,), (13, 52), (13, 52, 156), (13, 52, 156, 260)]
+    shares = [
+        trials.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=t).percent
+        for t in times
+    ]
+    assert np.all(np.diff(shares) <= 1e-9), shares
+
+
+def test_virtual_trial_follows_the_design():
+    """Simulated patients agree with the quadrature for a design away from the label."""
+    kwargs = {"sex": "men", "lesions_per_patient": 3}
+    simulated = 100 * trials.virtual_trial(EGW, patients=20_000, **kwargs)["cleared"].mean()
+    assert simulated == pytest.approx(trials.predict_clearance(EGW, **kwargs).percent, abs=3.0)
+
+
+# --- in-sample contrasts, model against the trials
+def arm(trial: str, **fields) -> TrialArm:
+    found = [
+        a
+        for a in trial_arms()
+        if a.trial == trial and all(getattr(a, k) == v for k, v in fields.items())
+    ]
+    assert len(found) == 1, (trial, fields, found)
+    return found[0]
+
+
+def modelled(a: TrialArm) -> float:
+    """The stored fit's share (0–1) for a calibration arm."""
+    return trials.predictive_bands()[trials.arm_id(a)][0]
+
+
+def counts(a: TrialArm) -> tuple[float, int]:
+    return a.proportion * a.likelihood_n, a.likelihood_n
+
+
+CONTRASTS = {
+    "Edwards 1998: 5% against 1%": (
+        dict(trial="Edwards1998", strength_percent=5.0, treatment="imiquimod"),
+        dict(trial="Edwards1998", strength_percent=1.0),
+    ),
+    "Baker 2011: 3.75% against 2.5%": (
+        dict(trial="Baker2011", strength_percent=3.75),
+        dict(trial="Baker2011", strength_percent=2.5),
+    ),
+    "Geisse 2002: 5 against 3 a week": (
+        dict(trial="Geisse2002", applications_per_week=5),
+        dict(trial="Geisse2002", applications_per_week=3),
+    ),
+    "Geisse 2002: 7 against 5 a week": (
+        dict(trial="Geisse2002", applications_per_week=7, treatment="imiquimod"),
+        dict(trial="Geisse2002", applications_per_week=5),
+    ),
+    "Marks 2001: 7 against 3 a week": (
+        dict(trial="Marks2001", applications_per_week=7),
+        dict(trial="Marks2001", applications_per_week=3),
+    ),
+}
+#: contrasts the model does not yet reproduce, with the reason (issue 24 stays open on them)
+CONTRAST_MISFITS = {
+    "Geisse 2002: 5 against 3 a week": (
+        "the model's frequency response is shallow, and Marks 2001 cleared 70% at 3 a week in "
+        "6 weeks where Geisse 2002 cleared 52% in 12: the fit must split the difference"
+    ),
+    "women against men": (
+        "skin alone, through how much drug each kind of wart takes up, gives women about 11 "
+        "points more than men; the pooled trials found 35 points"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=CONTRAST_MISFITS[n]))
+        if n in CONTRAST_MISFITS
+        else n
+        for n in CONTRASTS
+    ],
+)
+def test_contrast_is_right_in_sign_and_inside_its_interval(name):
+    first, second = (arm(**fields) for fields in CONTRASTS[name])
+    observed, low, high = newcombe(*counts(first), *counts(second))
+    model = modelled(first) - modelled(second)
+    assert np.sign(model) == np.sign(observed), (model, observed)
+    assert low <= model <= high, (model, low, high)
+
+
+@pytest.mark.xfail(strict=True, reason=CONTRAST_MISFITS["women against men"])
+def test_women_clear_more_than_men_as_in_the_pooled_trials():
+    """Moore 2001, table 1: women 85/118, men 61/166 (facts.md, data/trials.csv); the model
+    for the label regimen in women and in men."""
+    by_sex = {a.sex: (a.responders, a.n) for a in trial_arms() if a.trial == "GWSysReview2001"}
+    assert by_sex == {"women": (85, 118), "men": (61, 166)}
+    women = trials.predict_clearance(EGW, sex="women").percent / 100
+    men = trials.predict_clearance(EGW, sex="men").percent / 100
+    _, low, high = newcombe(*by_sex["women"], *by_sex["men"])
+    assert women > men
+    assert low <= women - men <= high, (women - men, low, high)
+
+
+def test_tumour_free_at_one_and_five_years_as_arits_and_jansen_found():
+    """Arits 2013: 158/189 tumour-free at 3 and 12 months; Jansen 2018: 80.5% (74.0–85.6)
+    at 5 years (Kaplan–Meier), both for 6 weeks of 5 a week."""
+    year = trials.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=(13, 52))
+    five = trials.predict_clearance(
+        BCC, endpoint="tumour-free", assessed_weeks_after=(13, 52, 156, 260)
+    )
+    low, high = wilson(158, 189)
+    assert 100 * low <= year.percent <= 100 * high, year
+    assert 74.0 <= five.percent <= 85.6, five
+
+
+def test_a_trial_of_one_design_predicts_the_label_schedule_the_same_way():
+    """The arm API and the design API agree: Lebwohl 2004's arm as a design."""
+    lebwohl = arm("Lebwohl2004", treatment="imiquimod", endpoint="complete clearance")
+    chosen = design.arm_design(lebwohl)
+    best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
+    drug = trials._fitted_outcome(AK, trials.arm_schedule(lebwohl), chosen, best)
+    direct = trials.arm_probabilities(best[:, : trials.FIRST_BACKGROUND], (lebwohl,))[0, 0]
+    assert drug.drug_clearance[0] == pytest.approx(direct, rel=1e-12)
+    assert trials.arm_schedule(lebwohl) == pk.Schedule(applications_per_week=2, weeks=16)
