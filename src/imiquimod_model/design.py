@@ -175,6 +175,8 @@ def design_for(
 ARM_ENDPOINT = {
     "complete clearance": "complete clearance",
     "complete clearance overall": "complete clearance",
+    "complete clearance in women (pooled)": "complete clearance",
+    "complete clearance in men (pooled)": "complete clearance",
     "initial clinical clearance": "complete clearance",
     "histological clearance": "histological clearance",
     "tumour-free at 12 months": "tumour-free",

@@ -122,13 +122,18 @@ DESIGN_SKINS = {
 
 
 def _nearest_arms(indication: str, schedule: pk.Schedule, site: str, sex: str):
-    """Published imiquimod arms of this indication on this course, site and sex."""
-    for arm in trials.calibration_arms():
-        if arm.treatment != "imiquimod" or arm.endpoint not in trials.CLEARANCE_ENDPOINTS:
+    """Published imiquimod arms of this indication on this course, site and sex (every arm
+    with a clearance endpoint, fitted or not)."""
+    for arm in outcomes.trial_arms():
+        if arm.treatment != "imiquimod" or arm.endpoint not in design.ARM_ENDPOINT:
             continue
+        if arm.endpoint == "complete clearance overall" or not arm.likelihood_n:
+            continue  # the same patients as the first course; a percentage with no n
         if arm.indication != indication or trials.arm_schedule(arm) != schedule:
             continue
         chosen = design.arm_design(arm)
+        if chosen.endpoint == "tumour-free":
+            continue  # a later endpoint than the curve's
         if chosen.body_site == site and (site != "anogenital" or chosen.sex == sex):
             yield chosen.lesions_per_patient, arm
 
