@@ -4,6 +4,7 @@ the switches, and bounds over the registry's ranges."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -248,3 +249,21 @@ def test_t_cells_and_memory_match_the_general_delay_chain():
         expected_m.append(m)
     assert effectors == pytest.approx(expected_e, abs=1e-12)
     assert memory == pytest.approx(expected_m, abs=1e-12)
+
+
+def test_if_the_comparator_primed_memory_its_lesions_would_recur_less():
+    """Issue 26, finding 8: the memory comparison assumes destructive treatments prime
+    nothing. Giving photodynamic therapy part of imiquimod's memory can only raise its
+    five-year share, and with all of it PDT's cleared lesions recur exactly as imiquimod's
+    do (the recurrence model sees only the memory, not the treatment)."""
+    from imiquimod_model.book.figures.adaptive import comparator_memory_rows
+
+    rows = comparator_memory_rows()
+    five_years = [float(r["model: tumour-free at 5 years (%)"]) for r in rows]
+    assert all(a <= b for a, b in pairwise(five_years))
+    assert five_years[-1] > five_years[0]
+    last = rows[-1]
+    assert float(last["memory after photodynamic therapy (share of imiquimod's)"]) == 1.0
+    assert last["model: cleared lesions lost from 1 to 5 years (%)"] == (
+        last["the same after imiquimod (%)"]
+    )

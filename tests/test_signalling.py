@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imiquimod_model import pk
+from imiquimod_model.book.figures.signalling import knockout_rows
 from imiquimod_model.cytokines import (
     NAMES,
     cytokine_response,
@@ -18,7 +19,7 @@ from imiquimod_model.cytokines import (
     linear_cytokine,
 )
 from imiquimod_model.parameters import GROUPS, PARAMETERS, default
-from imiquimod_model.signalling import GENOTYPES, simulate_signalling
+from imiquimod_model.signalling import GENOTYPES, Genotype, simulate_signalling
 
 T = np.arange(0, 24 * 10 + 0.25, 0.25)
 INDUCED = ("ifn_alpha", "tnf_alpha", "il1", "il6", "il8", "il12")
@@ -130,14 +131,76 @@ def test_ifnar1_knockout_removes_the_loop_and_priming_but_not_tolerance():
         assert np.array_equal(ko[name], off[name]), name
 
 
-def test_pdc_depletion_removes_ifn_alpha_and_leaves_the_monocytes_share():
-    """Gorden 2005: TLR7 agonists act on pDCs directly and on monocytes to a lesser extent."""
+NFKB_DRIVEN = ("tnf_alpha", "il1", "il12")
+
+
+def test_pdc_depletion_removes_ifn_alpha_and_leaves_most_of_tnf_and_il1():
+    """Testerman 1995: "Monocytes were largely responsible for the cytokines produced"
+    (TNF-α, IL-1β, IL-6) by human blood cells; pDCs make the IFN-α (Ito 2002, Gorden 2005).
+    Without pDCs, more than half of the TNF-α and IL-1 peak must remain."""
     wild, ko = _run("wild type"), _run("pDC depleted")
     assert np.all(ko["ifn_alpha"] == 0)
-    assert 0 < ko["tnf_alpha"].max() < 0.5 * wild["tnf_alpha"].max()
+    for name in (*NFKB_DRIVEN, "il6"):
+        assert 0.5 * wild[name].max() < ko[name].max() < wild[name].max(), name
     assert np.array_equal(ko["il8"], wild["il8"])
-    no_monocytes = _run("pDC depleted", monocyte_tlr7_relative_response=0.0)
-    assert np.all(no_monocytes["tnf_alpha"] == 0)
+
+
+def test_monocyte_depletion_removes_most_of_tnf_il1_and_il6_but_not_ifn_alpha():
+    """Gibson et al. 1995 (abstract read on scilit; bibliographic record not confirmed, so
+    not cited in the book): depleting CD14+ monocytes "abrogated ... TNF production", and
+    killing them with LME "abolished" IL-1α, IL-1β and IL-6; "the cell population
+    responsible for the majority of cytokine release in human PBMC" was the monocyte.
+    Without monocytes, less than half of the TNF-α and IL-1 peak may remain; IL-6 keeps
+    only what keratinocytes and pDCs make. IFN-α, made by pDCs, is untouched in the model
+    (the 1995 depletion lowered IFN-α too, before pDCs were known as its source)."""
+    wild, ko = _run("wild type"), _run("monocytes depleted")
+    for name in NFKB_DRIVEN:
+        assert 0 < ko[name].max() < 0.5 * wild[name].max(), name
+    assert ko["il6"].max() < 0.75 * wild["il6"].max()
+    assert np.array_equal(ko["ifn_alpha"], wild["ifn_alpha"])
+    assert np.array_equal(ko["il8"], wild["il8"])
+
+
+def test_without_pdcs_and_monocytes_no_tlr7_driven_nf_kb_remains():
+    """The two producers' shares add up to the wild type's drive, and nothing else makes
+    the TLR7-driven NF-κB cytokines."""
+    neither = Genotype(pdc=False, monocytes=False)
+    out = simulate_signalling(T, PULSE, neither, adenosine_occupancy=OCCUPIED)
+    assert np.all(out["nfkb_immune"] == 0) and np.all(out["irf7"] == 0)
+    assert out["nfkb_keratinocyte"].max() > 0
+
+
+def test_the_monocyte_share_moves_only_the_depleted_genotypes():
+    """Wild type's NF-κB does not depend on how the drive is split between the cells; the
+    larger the monocytes' share, the more TNF-α is left without pDCs and the less without
+    monocytes, and with all of it in monocytes none is left without them."""
+    base = _run("wild type")
+    no_pdc, no_mono = [], []
+    for share in (0.5, 0.8, 1.0):
+        again = _run("wild type", monocyte_share_of_nfkb_cytokines=share)
+        assert np.allclose(again["tnf_alpha"], base["tnf_alpha"], rtol=1e-12, atol=1e-15)
+        no_pdc.append(_run("pDC depleted", monocyte_share_of_nfkb_cytokines=share))
+        no_mono.append(_run("monocytes depleted", monocyte_share_of_nfkb_cytokines=share))
+    for lower, higher in pairwise(no_pdc):
+        assert lower["tnf_alpha"].max() < higher["tnf_alpha"].max()
+    for lower, higher in pairwise(no_mono):
+        assert lower["tnf_alpha"].max() > higher["tnf_alpha"].max()
+    assert np.all(no_mono[-1]["tnf_alpha"] == 0)
+
+
+def test_the_knockout_table_follows_the_sources():
+    """The chapter's knockout table: Hemmi 2002 (no TLR7 or MyD88: no TNF-α, no IFN-α),
+    Schön 2006 (IL-8 without TLR7), Testerman 1995 (monocytes make most of the TNF-α),
+    Ito 2002 (pDCs make the IFN-α)."""
+    rows = {row["genotype"]: row for row in knockout_rows()}
+    ifn, tnf, il8 = (f"peak {x} (% of wild type)" for x in ("IFN-α", "TNF-α", "IL-8"))
+    for name in ("TLR7 knockout", "MyD88 knockout"):
+        assert rows[name][ifn] == "0" and rows[name][tnf] == "0"
+        assert rows[name][il8] == "100"
+    assert rows["pDC depleted"][ifn] == "0" and int(rows["pDC depleted"][tnf]) > 50
+    assert int(rows["monocytes depleted"][tnf]) < 50
+    assert rows["monocytes depleted"][ifn] == "100"
+    assert rows["TLR-independent action blocked"][il8] == "0"
 
 
 def test_unknown_genotype_is_a_clear_error():
@@ -149,6 +212,7 @@ def test_unknown_genotype_is_a_clear_error():
         "MyD88 knockout",
         "IFNAR1 knockout",
         "pDC depleted",
+        "monocytes depleted",
         "TLR-independent action blocked",
     }
 
@@ -186,11 +250,10 @@ def test_a_week_between_doses_keeps_more_of_the_response_than_half_a_week():
     assert twice[1] < twice[0]
 
 
-def test_priming_can_make_a_later_dose_stronger():
-    """Fidock 2011 (twice-weekly TLR7 agonist in volunteers: TLR7 induced, response
-    amplified) and Savage 1996 (no IFN in the first 24 h, IFN after repeated doses): with
-    little tolerance and strong priming the second dose outdoes the first; without
-    priming it cannot."""
+def test_sensitisation_can_make_a_later_dose_stronger():
+    """Fidock 2011 (twice-weekly TLR7 agonist in volunteers: "induction of TLR7 expression
+    in vivo ..., leading to an amplified biomarker response"): with little tolerance and
+    strong sensitisation the second dose outdoes the first; without it, it cannot."""
     slow_tolerance = {"tolerance_onset_time_h": 96.0, "tolerance_recovery_half_life_h": 12.0}
     primed = _dose_peaks([0, 48], level=0.3, tlr7_priming_gain=5.0, **slow_tolerance)
     unprimed = _dose_peaks([0, 48], level=0.3, tlr7_priming_gain=0.0, **slow_tolerance)

@@ -35,13 +35,13 @@ PRODUCERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("Gorden2005", "Ito2002", "Kawai2004"),
     ),
     "tnf_alpha": (
-        "pDCs and, less, monocytes",
+        "mostly monocytes; pDCs",
         "TLR7 → NF-κB",
-        ("Gorden2005", "Testerman1995", "Hemmi2002"),
+        ("Testerman1995", "Gorden2005", "Hemmi2002"),
     ),
-    "il1": ("pDCs and, less, monocytes", "TLR7 → NF-κB", ("Testerman1995", "Gorden2005")),
+    "il1": ("mostly monocytes; pDCs", "TLR7 → NF-κB", ("Testerman1995", "Gorden2005")),
     "il6": (
-        "pDCs and monocytes; keratinocytes",
+        "mostly monocytes, and pDCs; keratinocytes",
         "TLR7 → NF-κB; adenosine-receptor antagonism (no TLR)",
         ("Testerman1995", "KeratinocyteIMQ1994", "Schon2006"),
     ),

@@ -1,18 +1,21 @@
 """From free imiquimod to NF-κB and IRF7 activity, cell type by cell type.
 
 The TLR7 signal through MyD88 is TLR7 engagement reduced by tolerance and raised by
-priming, ``S = E·(1 − R)·(1 + g_P·P)``:
+sensitisation, ``S = E·(1 − R)·(1 + g_P·P)``:
 
 * tolerance ``R`` is loss of TLR7 built up by engagement itself, not by interferon
   (Koga-Yamakawa et al. 2015): ``dR/dt = E/τ_R·(1 − R) − k_R·R``;
-* priming ``P`` is TLR7 induced by interferon between doses (Fidock et al. 2011):
-  ``dP/dt = k_P·(Φ − P)``, with ``Φ`` the IFNAR signal.
+* sensitisation ``P`` (stored as ``priming``) is TLR7 induced by interferon between
+  doses (Fidock et al. 2011): ``dP/dt = k_P·(Φ − P)``, with ``Φ`` the IFNAR signal.
 
 The signal drives, each an activity between 0 and 1:
 
 * IRF7 in plasmacytoid dendritic cells, the cells a TLR7 agonist acts on directly
   (Gorden et al. 2005), amplified by IFN-α acting on IFNAR;
-* NF-κB in pDCs and, less, in monocytes (relative response ``w``).
+* NF-κB in the TLR7-bearing immune cells, whose cytokines (TNF-α, IL-1, IL-6) come
+  mostly from monocytes: "Monocytes were largely responsible for the cytokines produced"
+  (Testerman et al. 1995). The monocytes' share ``m`` of the NF-κB drive is a registry
+  number; pDCs carry the rest.
 
 Apart from TLR7, free imiquimod antagonises adenosine receptors (occupancy ``A``) and so
 drives NF-κB in keratinocytes without TLR7, TLR8 or immune cells (Schön et al. 2006).
@@ -51,6 +54,7 @@ class Genotype:
     myd88: bool = True
     ifnar1: bool = True
     pdc: bool = True
+    monocytes: bool = True
     tlr_independent: bool = True
 
 
@@ -60,6 +64,7 @@ GENOTYPES: dict[str, Genotype] = {
     "MyD88 knockout": Genotype(myd88=False),
     "IFNAR1 knockout": Genotype(ifnar1=False),
     "pDC depleted": Genotype(pdc=False),
+    "monocytes depleted": Genotype(monocytes=False),
     "TLR-independent action blocked": Genotype(tlr_independent=False),
 }
 
@@ -77,7 +82,7 @@ def simulate_signalling(
     adenosine_occupancy: np.ndarray,
     myeloid_activation_time_h: float = default("myeloid_activation_time_h"),
     myeloid_off_half_life_h: float = default("myeloid_off_half_life_h"),
-    monocyte_tlr7_relative_response: float = default("monocyte_tlr7_relative_response"),
+    monocyte_share_of_nfkb_cytokines: float = default("monocyte_share_of_nfkb_cytokines"),
     keratinocyte_activation_time_h: float = default("keratinocyte_activation_time_h"),
     keratinocyte_off_half_life_h: float = default("keratinocyte_off_half_life_h"),
     irf7_activation_time_h: float = default("irf7_activation_time_h"),
@@ -108,7 +113,7 @@ def simulate_signalling(
         raise ValueError("genotype must be a signalling.Genotype; see GENOTYPES")
     k_n_on = 1 / validate("myeloid_activation_time_h", myeloid_activation_time_h)
     k_n_off = rate_from_half_life(validate("myeloid_off_half_life_h", myeloid_off_half_life_h))
-    w_mono = validate("monocyte_tlr7_relative_response", monocyte_tlr7_relative_response)
+    m_mono = validate("monocyte_share_of_nfkb_cytokines", monocyte_share_of_nfkb_cytokines)
     k_k_on = 1 / validate("keratinocyte_activation_time_h", keratinocyte_activation_time_h)
     k_k_off = rate_from_half_life(
         validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h)
@@ -129,7 +134,8 @@ def simulate_signalling(
     seen = e if genotype.tlr7 else np.zeros_like(e)  # no receptor, nothing engaged
     passes = 1.0 if genotype.myd88 else 0.0
     in_pdc = 1.0 if genotype.pdc else 0.0
-    immune_cells = (in_pdc + w_mono) / (1.0 + w_mono)  # pDCs' share of NF-κB, and monocytes'
+    in_monocytes = 1.0 if genotype.monocytes else 0.0
+    immune_cells = (1.0 - m_mono) * in_pdc + m_mono * in_monocytes  # pDCs' share + monocytes'
     blocked = a if genotype.tlr_independent else np.zeros_like(a)
     # the loop works on Python floats and lists: numpy scalars cost ten times as much
     steps = np.diff(t).tolist()

@@ -229,6 +229,36 @@ def recurrence_sensitivity() -> list[dict[str, str]]:
     return low_high_rows(adaptive.RECURRENCE_ASSUMPTIONS, summary, percent)
 
 
+#: Memory a destructive comparator might leave, as a share of what imiquimod leaves.
+COMPARATOR_MEMORY_SHARES = (0.0, 0.5, 0.6, 0.75, 1.0)
+
+
+def comparator_memory_rows() -> list[dict[str, str]]:
+    """What the memory comparison becomes if photodynamic therapy primes some memory: the
+    model's five-year tumour-free share (%) after photodynamic therapy, from its trial's
+    12-month share, for each share of imiquimod's memory it might leave, beside the
+    observed five-year share, and the model's loss after 12 months beside imiquimod's."""
+    months = np.array([48.0])  # from the 12-month visit to 5 years
+    left = memory_after_imiquimod()
+    start = _first_point("photodynamic therapy (Arits, Jansen)")
+    points = published_points("photodynamic therapy (Arits, Jansen)")["y"]
+    observed = float(points[~np.isnan(points)][-1])  # Jansen 2018, five years
+    imiquimod_lost = 100 * float(adaptive.recurred_fraction(months, left)[0])
+    rows = []
+    for share in COMPARATOR_MEMORY_SHARES:
+        kept = 1 - float(adaptive.recurred_fraction(months, share * left)[0])
+        rows.append(
+            {
+                "memory after photodynamic therapy (share of imiquimod's)": f"{share:g}",
+                "model: tumour-free at 5 years (%)": f"{start * kept:.1f}",
+                "observed (%)": f"{observed:.1f}",
+                "model: cleared lesions lost from 1 to 5 years (%)": f"{100 * (1 - kept):.1f}",
+                "the same after imiquimod (%)": f"{imiquimod_lost:.1f}",
+            }
+        )
+    return rows
+
+
 def assumption_rows() -> list[dict[str, str]]:
     """The adaptive arm's assumed numbers, with what bounds them."""
     return [

@@ -33,7 +33,7 @@ def cytokine_fortnight(
     tolerance_recovery_half_life_h: float = default("tolerance_recovery_half_life_h"),
     tlr7_priming_gain: float = default("tlr7_priming_gain"),
 ) -> dict[str, np.ndarray]:
-    """Cytokines (relative units), TLR7 engagement, tolerance and priming every 2 h over the
+    """Cytokines (relative units), TLR7 engagement, tolerance and sensitisation every 2 h over the
     first two weeks of a 16-week course of the label's cream (one sachet of 5%, 8 h on)."""
     schedule = pk.Schedule(
         applications_per_week=whole("applications_per_week", applications_per_week), weeks=16
@@ -55,7 +55,7 @@ def cytokine_fortnight(
 
 TOLERANCE_AND_PRIMING = Explorer(
     name="tolerance-priming",
-    title="Tolerance and priming over the first two weeks of treatment",
+    title="Tolerance and sensitisation over the first two weeks of treatment",
     model=cytokine_fortnight,
     x="time_days",
     x_label="time since the first application (days)",
@@ -70,15 +70,15 @@ TOLERANCE_AND_PRIMING = Explorer(
     ),
     curves=(
         Curve("ifn_alpha", "IFN-α (pDCs, TLR7 → IRF7)", panel=0),
-        Curve("tnf_alpha", "TNF-α (pDCs, monocytes; TLR7 → NF-κB)", panel=0),
+        Curve("tnf_alpha", "TNF-α (mostly monocytes; TLR7 → NF-κB)", panel=0),
         Curve("il8", "IL-8 (keratinocytes; no TLR)", panel=0),
         Curve("engagement", "engaged", panel=1, color="#777777"),
         Curve("refractory", "tolerance (TLR7 lost)", panel=1, dash="dot", color="#444444"),
-        Curve("priming", "priming (TLR7 induced)", panel=1, dash="dash", color="#7a4f9a"),
+        Curve("priming", "sensitisation (TLR7 induced)", panel=1, dash="dash", color="#7a4f9a"),
     ),
     description=(
         "Two panels over 14 days. Top: IFN-α, TNF-α and IL-8 in relative units. Bottom: "
-        "the fraction of TLR7 engaged in treated skin, the tolerance and the priming."
+        "the fraction of TLR7 engaged in treated skin, the tolerance and the sensitisation."
     ),
 )
 
@@ -120,13 +120,13 @@ KNOCKOUTS = Explorer(
         Curve("il6", "IL-6", panel=0),
         Curve("il8", "IL-8", panel=0),
         Curve("irf7", "IRF7 (pDCs)", panel=1, dash="dot"),
-        Curve("nfkb_immune", "NF-κB (pDCs, monocytes)", panel=1, dash="dot"),
+        Curve("nfkb_immune", "NF-κB (monocytes, pDCs)", panel=1, dash="dot"),
         Curve("nfkb_keratinocyte", "NF-κB (keratinocytes)", panel=1, dash="dot"),
     ),
     description=(
         "Two panels over 72 hours after one application. Top: IFN-α, TNF-α, IL-6 and IL-8 "
-        "in relative units. Bottom: IRF7 activity in pDCs and NF-κB activity in pDCs and "
-        "monocytes and in keratinocytes."
+        "in relative units. Bottom: IRF7 activity in pDCs and NF-κB activity in monocytes "
+        "and pDCs and in keratinocytes."
     ),
 )
 
@@ -206,7 +206,7 @@ def dose_peaks(applications_per_week: int = 2, **rates: float) -> list[float]:
     return [float(ifn[(t >= a) & (t < b)].max()) for a, b in zip(starts, ends, strict=True)]
 
 
-#: The assumed numbers of tolerance and priming whose consequences the chapter tabulates.
+#: The assumed numbers of tolerance and sensitisation whose consequences the chapter tabulates.
 REPEAT_DOSING_ASSUMPTIONS = (
     "tolerance_onset_time_h",
     "tolerance_recovery_half_life_h",
@@ -226,7 +226,7 @@ def _repeat_dosing_summary(**rates: float) -> dict[str, float]:
 
 
 def tolerance_priming_sensitivity() -> list[dict[str, str]]:
-    """How repeated dosing plays out with each tolerance and priming assumption at the
+    """How repeated dosing plays out with each tolerance and sensitisation assumption at the
     ends of its registry range."""
     return low_high_rows(REPEAT_DOSING_ASSUMPTIONS, _repeat_dosing_summary)
 
