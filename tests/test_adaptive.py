@@ -264,6 +264,7 @@ def test_if_the_comparator_primed_memory_its_lesions_would_recur_less():
     assert five_years[-1] > five_years[0]
     last = rows[-1]
     assert float(last["memory after photodynamic therapy (share of imiquimod's)"]) == 1.0
-    assert last["model: cleared lesions lost from 1 to 5 years (%)"] == (
-        last["the same after imiquimod (%)"]
+    assert (
+        last["model: cleared lesions lost from 1 to 5 years (%)"]
+        == (last["the same after imiquimod (%)"])
     )
