@@ -233,3 +233,63 @@ def test_pages_load_only_what_they_use(site):
         for rendered in MATH.findall(html):  # every formula was rendered at build time
             assert rendered.startswith('<span class="katex'), (page, rendered)
         assert ("plotly.min.js" in html) == ("plotly-graph-div" in html), page
+
+
+#: JavaScript: what does not fit a phone's column. Each figure's words outside its box, and
+#: its panel titles, row labels and legend entries that overlap one another; each display
+#: formula wider than its box; each table wider than the column (its caption would scroll
+#: away with it).
+NOT_FITTING = r"""() => {
+  const inside = (r, b) => r.left >= b.left - 1 && r.right <= b.right + 1
+    && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+  const meet = (p, q) => p.left < q.right - 1 && q.left < p.right - 1
+    && p.top < q.bottom - 1 && q.top < p.bottom - 1;
+  const found = [];
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+    const box = gd.getBoundingClientRect();
+    gd.querySelectorAll('.main-svg text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (t.textContent.trim() && r.width > 0 && !inside(r, box)) {
+        found.push('figure text cut: ' + t.textContent.slice(0, 50));
+      }
+    });
+    const labels = [...gd.querySelectorAll('.annotation-text, .legendtext')]
+      .map(t => [t.textContent, t.getBoundingClientRect()]);
+    labels.forEach(([a, p], i) => labels.slice(i + 1).forEach(([b, q]) => {
+      if (meet(p, q)) { found.push('figure text overlaps: ' + a + ' / ' + b); }
+    }));
+  });
+  document.querySelectorAll('div.math .katex-html').forEach(k => {
+    if (k.scrollWidth > k.clientWidth + 1) {
+      found.push('formula cut: ' + k.closest('div.math').id);
+    }
+  });
+  document.querySelectorAll('.bd-article table').forEach(t => {
+    const column = t.closest('.pst-scrollable-table-container') || t.parentElement;
+    if (column.scrollWidth > column.clientWidth + 1) {
+      const caption = t.querySelector('caption');
+      const name = (caption ? caption.textContent : t.id).slice(0, 50);
+      found.push('table wider than the column: ' + name);
+    }
+  });
+  return found;
+}"""
+#: a phone's width in CSS pixels (an iPhone 12 to 15)
+PHONE = 390
+
+
+def test_every_page_fits_a_phone(site, server, browser):
+    """At 390 px every figure's words stay inside it and apart, every display formula fits
+    and every table fits the column (its caption in view): what the reader would otherwise
+    have to scroll sideways to find."""
+    found = {}
+    for path in _pages(site):
+        context, page, _, _ = open_offline(
+            browser, server, f"{server}/{path}", width=PHONE, wait_until="load"
+        )
+        page.wait_for_timeout(500)  # imq-fit.js fits each figure after it is drawn
+        problems = page.evaluate(NOT_FITTING)
+        if problems:
+            found[path] = problems
+        context.close()
+    assert not found, found

@@ -1,4 +1,4 @@
-"""Chapter 4, "Clinical outcomes by indication": the schedule and comparison explorers,
+"""Chapter 5, "Clinical outcomes by indication": the schedule and comparison explorers,
 the fitted-link tables and the trial figures."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 from ... import outcomes, pk, trials
 from ...parameters import PARAMETERS, default, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
-from ..reporting import number_text
+from ..reporting import number_text, unit_text
 from .common import add_row_label, percent, spread
 
 WEEKS_SHOWN = 16
@@ -366,7 +366,7 @@ def assumption_rows() -> list[dict[str, str]]:
     rows = []
     for name in trials.PATIENT_ASSUMPTIONS:
         spec = PARAMETERS[name]
-        unit = f" {spec.unit}" if spec.unit else ""
+        unit = f" {unit_text(spec.unit)}" if spec.unit else ""
         row = {
             "assumed number": f"${spec.symbol}$, {spec.meaning}",
             "range": f"{spec.low:g} to {spec.high:g}{unit}",
