@@ -293,3 +293,47 @@ def test_every_page_fits_a_phone(site, server, browser):
             found[path] = problems
         context.close()
     assert not found, found
+
+
+#: JavaScript: the search field's magnifier and where the typed text starts, in px
+SEARCH_FIELD = """() => [...document.querySelectorAll('form.bd-search')]
+  .filter(f => f.offsetParent !== null).map(f => {
+    const icon = f.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+    const input = f.querySelector('input'), box = input.getBoundingClientRect();
+    return [icon.right, box.left + parseFloat(getComputedStyle(input).paddingLeft)];
+  })"""
+
+
+@pytest.mark.parametrize("width", [1280, PHONE])
+def test_the_magnifier_leaves_the_first_letter_typed_in_view(site, server, browser, width):
+    """On the search page and in the Ctrl+K search, typed text starts after the icon."""
+    context, page, _, _ = open_offline(
+        browser, server, f"{server}/search.html", width=width, wait_until="load"
+    )
+    fields = page.evaluate(SEARCH_FIELD)
+    page.keyboard.press("Control+k")
+    page.wait_for_timeout(300)
+    fields += page.evaluate(SEARCH_FIELD)
+    context.close()
+    assert len(fields) >= 2
+    for icon_right, text_left in fields:
+        assert text_left >= icon_right + 2, (width, icon_right, text_left)
+
+
+@pytest.mark.parametrize("system", ["light", "dark"])
+def test_a_first_visit_follows_the_system_and_the_first_click_shows(site, server, browser, system):
+    """With no choice stored, the page takes the system's light or dark setting, and the
+    first press of the theme button changes what the reader sees."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=system)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    shown = page.evaluate("document.documentElement.dataset.theme")
+    page.click(".theme-switch-button")
+    page.wait_for_timeout(200)
+    after_click = page.evaluate("document.documentElement.dataset.theme")
+    context.close()
+    assert shown == system
+    assert after_click != system
+    assert errors == []

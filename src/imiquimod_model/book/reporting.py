@@ -160,6 +160,16 @@ def round_to(value: float, significant: int) -> float:
     return float(f"{value:.{significant}g}")
 
 
+def citation(keys: Sequence[str]) -> str:
+    """One parenthetical citation of every source in ``keys`` ("(A, 2001; B, 2002)"), or ""
+    for none: a role per key would print "(A, 2001) (B, 2002)".
+
+    >>> citation(["Hemmi2002", "Drobits2012"])
+    '{cite:p}`Hemmi2002,Drobits2012`'
+    """
+    return f"{{cite:p}}`{','.join(keys)}`" if keys else ""
+
+
 def parameter_table_markdown(group: str) -> str:
     """Return one group of the registry as a MyST Markdown table with citations."""
     if group not in GROUPS:
@@ -169,7 +179,7 @@ def parameter_table_markdown(group: str) -> str:
         "|---|---|---|---|",
     ]
     for p in (PARAMETERS[name] for name in GROUPS[group]):
-        cite = " ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
+        cite = citation(p.sources) or "none"
         if p.assumed:
             status = f"**assumed**: {p.note}"
         elif p.fitted:

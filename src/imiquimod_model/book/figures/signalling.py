@@ -12,7 +12,7 @@ from ...parameters import GROUPS, PARAMETERS, default, whole
 from ...receptor import adenosine_receptor_occupancy
 from ...signalling import GENOTYPES
 from ..explorers import Control, Curve, Explorer, Panel
-from ..reporting import default_text
+from ..reporting import citation, default_text
 from .common import every, hourly, low_high_rows, sensitivity_figure
 
 __all__ = ["sensitivity_figure"]  # the chapter draws its screen with the shared helper
@@ -152,7 +152,7 @@ def producer_rows() -> list[dict[str, str]]:
             "cytokine": cytokines.NAMES[key],
             "made by (in the model)": cells,
             "branch": branch,
-            "source": " ".join(f"{{cite:p}}`{k}`" for k in keys),
+            "source": citation(keys),
         }
         for key, (cells, branch, keys) in cytokines.PRODUCERS.items()
     ]
