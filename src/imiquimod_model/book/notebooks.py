@@ -448,8 +448,8 @@ def _who(entry) -> tuple[str, list[str]]:
     """In-text authors ("Hemmi et al.") and the listed authors ("Hemmi H", ...)."""
     people = entry.persons.get("author", [])
     named = [p for p in people if str(p) != "others"]
-    if not named:  # a corporate author, else the title's first words (as author–year does)
-        for key in ("organization", "institution", "howpublished"):
+    if not named:  # as the site names it: shorthand, corporate author, else the title
+        for key in ("shorthand", "organization", "institution", "howpublished"):
             if key in entry.fields:
                 corporate = re.sub(r"\s*\([^)]*\)", "", latex_to_text(entry.fields[key]))
                 corporate = corporate.split(",")[0].strip()

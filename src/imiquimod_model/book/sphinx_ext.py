@@ -400,12 +400,14 @@ def _cited_names(children, data, role, other=None, **kwargs):
 @dataclass
 class _CitedPeople(PersonStyle):
     """Author–year names as pharmacology writes them: "Drobits et al.", "Edwards et al.",
-    a corporate author as it is, and the title where a source names no one."""
+    a corporate author as it is; where a source names no one, its ``shorthand`` (the name
+    the figures give it too), else its title."""
 
     def author_or_editor_or_title(self, full: bool):
         return first_of[
             optional[_cited_names("author")],
             optional[_cited_names("editor")],
+            optional[bib_field("shorthand")],
             tag("em")[bib_field("title")],
         ]
 

@@ -453,7 +453,7 @@ COMPARISONS: dict[str, tuple[str, str]] = {
         "Krawtchenko2007",
         "sustained clearance at 12 months",
     ),
-    "AK: lesion response at 12 months, per lesion (2011 trial)": (
+    "AK: lesion response at 12 months, per lesion (J Drugs Dermatol 2011)": (
         "CryoVsIMQ_AK2011",
         "lesion complete response",
     ),
