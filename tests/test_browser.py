@@ -337,3 +337,22 @@ def test_a_first_visit_follows_the_system_and_the_first_click_shows(site, server
     assert shown == system
     assert after_click != system
     assert errors == []
+
+
+#: JavaScript: the snippets of the search results, once they are all shown
+SNIPPETS = """() => [...document.querySelectorAll('#search-results li p.context')]
+    .map(p => p.textContent)"""
+
+
+def test_search_snippets_show_no_formula_source(site, server, browser):
+    """A result's snippet shows a formula as the reader sees it, not its LaTeX source."""
+    context, page, outside, errors = open_offline(
+        browser, server, f"{server}/search.html?q=tolerance", wait_until="load"
+    )
+    page.wait_for_function("document.querySelectorAll('#search-results li p.context').length > 2")
+    page.wait_for_timeout(1500)  # each snippet is filled in as its page arrives
+    snippets = page.evaluate(SNIPPETS)
+    context.close()
+    assert outside == [] and errors == []
+    assert len(snippets) > 2
+    assert not [s for s in snippets if "\\" in s or "mathrm" in s], snippets

@@ -211,6 +211,7 @@ def _copy_plotly(app, exception) -> None:
 NEEDED_FOR = {
     r"vendor/fontawesome/[^/\"]+/js/all\.min\.js": None,
     r"plotly\.min\.js|imq-(?:redraw|explorer|theme|fit)\.js": "plotly-graph-div",
+    r"imq-search\.js": "searchtools.js",  # the search page's snippets
 }
 
 
@@ -469,5 +470,6 @@ def setup(app):
     app.add_js_file("imq-explorer.js")
     app.add_js_file("imq-theme.js")
     app.add_js_file("imq-fit.js")
+    app.add_js_file("imq-search.js")
     app.add_css_file("imq-explorer.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
