@@ -75,10 +75,14 @@ def _print(page) -> bytes:
 #: then fits one A4 page (about 980 px high), so it is not parted from them. A figure of
 #: one row per item (the forest plot) is taller than any page and keeps its height.
 PRINTED_FIGURE_PX = (700, 1000)
-#: JavaScript: every figure between ``[height, tallest]`` redrawn at ``height``
+#: JavaScript: every figure between ``[height, tallest]`` redrawn at ``height``, in a box
+#: of that height (plotly's own wrapper keeps the height the figure was written with)
 SHORTENED = """([height, tallest]) => Promise.all([...document.querySelectorAll('.js-plotly-plot')]
     .filter(gd => gd._fullLayout.height > height && gd._fullLayout.height <= tallest)
-    .map(gd => { gd.style.height = height + 'px'; return Plotly.relayout(gd, {height}); }))"""
+    .map(gd => {
+      gd.style.height = gd.parentElement.style.height = height + 'px';
+      return Plotly.relayout(gd, {height});
+    }))"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
