@@ -356,3 +356,22 @@ def test_search_snippets_show_no_formula_source(site, server, browser):
     assert outside == [] and errors == []
     assert len(snippets) > 2
     assert not [s for s in snippets if "\\" in s or "mathrm" in s], snippets
+
+
+#: JavaScript: the pages the search results link to, in order
+RESULT_PAGES = """() => [...document.querySelectorAll('#search-results li a')]
+    .map(a => a.getAttribute('href'))"""
+
+
+def test_a_glossary_term_is_listed_once(site, server, browser):
+    """Searching a glossary term lists the glossary once (as the term), not again as a
+    page whose text holds it."""
+    context, page, _, _ = open_offline(
+        browser, server, f"{server}/search.html?q=vehicle", wait_until="load"
+    )
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 2")
+    page.wait_for_timeout(1500)
+    links = page.evaluate(RESULT_PAGES)
+    context.close()
+    glossary = [h for h in links if h.split("#")[0] == "book/glossary.html"]
+    assert glossary == ["book/glossary.html#term-vehicle"], links
