@@ -116,6 +116,8 @@ def _open(browser, lab, path):
     return opened
 
 
+#: JavaScript: true when the open notebook shows unsaved changes
+UNSAVED = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
 #: Values typed into an explorer's first entry box, tried in turn until one is in range.
 TYPED = ("2", "3", "200", "0.05", "0.1")
 CHANGED = "([g, b]) => JSON.stringify(g._fullData.map(t => t.y)) !== b"
@@ -171,6 +173,8 @@ def test_a_chapter_reads_like_the_book_and_its_explorers_redraw(
     path = binder.launch_path(site, chapter.stem)
     assert path == f"lab/tree/book/{chapter.stem}.ipynb"
     context, page, outside, errors = _open(browser, lab, path)
+    page.wait_for_timeout(1000)  # the kernel's language_info reaches the notebook
+    assert not page.evaluate(UNSAVED), chapter.stem  # opens clean, not "modified"
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(binder.RUN_ALL_DONE, timeout=300_000, polling=500)
     page.wait_for_timeout(1500)

@@ -233,3 +233,145 @@ def test_pages_load_only_what_they_use(site):
         for rendered in MATH.findall(html):  # every formula was rendered at build time
             assert rendered.startswith('<span class="katex'), (page, rendered)
         assert ("plotly.min.js" in html) == ("plotly-graph-div" in html), page
+
+
+#: JavaScript: what does not fit a phone's column. Each figure's words outside its box, and
+#: its panel titles, row labels and legend entries that overlap one another; each display
+#: formula wider than its box; each table wider than the column (its caption would scroll
+#: away with it).
+NOT_FITTING = r"""() => {
+  const inside = (r, b) => r.left >= b.left - 1 && r.right <= b.right + 1
+    && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+  const meet = (p, q) => p.left < q.right - 1 && q.left < p.right - 1
+    && p.top < q.bottom - 1 && q.top < p.bottom - 1;
+  const found = [];
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+    const box = gd.getBoundingClientRect();
+    gd.querySelectorAll('.main-svg text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (t.textContent.trim() && r.width > 0 && !inside(r, box)) {
+        found.push('figure text cut: ' + t.textContent.slice(0, 50));
+      }
+    });
+    const labels = [...gd.querySelectorAll('.annotation-text, .legendtext')]
+      .map(t => [t.textContent, t.getBoundingClientRect()]);
+    labels.forEach(([a, p], i) => labels.slice(i + 1).forEach(([b, q]) => {
+      if (meet(p, q)) { found.push('figure text overlaps: ' + a + ' / ' + b); }
+    }));
+  });
+  document.querySelectorAll('div.math .katex-html').forEach(k => {
+    if (k.scrollWidth > k.clientWidth + 1) {
+      found.push('formula cut: ' + k.closest('div.math').id);
+    }
+  });
+  document.querySelectorAll('.bd-article table').forEach(t => {
+    const column = t.closest('.pst-scrollable-table-container') || t.parentElement;
+    if (column.scrollWidth > column.clientWidth + 1) {
+      const caption = t.querySelector('caption');
+      const name = (caption ? caption.textContent : t.id).slice(0, 50);
+      found.push('table wider than the column: ' + name);
+    }
+  });
+  return found;
+}"""
+#: a phone's width in CSS pixels (an iPhone 12 to 15)
+PHONE = 390
+
+
+def test_every_page_fits_a_phone(site, server, browser):
+    """At 390 px every figure's words stay inside it and apart, every display formula fits
+    and every table fits the column (its caption in view): what the reader would otherwise
+    have to scroll sideways to find."""
+    found = {}
+    for path in _pages(site):
+        context, page, _, _ = open_offline(
+            browser, server, f"{server}/{path}", width=PHONE, wait_until="load"
+        )
+        page.wait_for_timeout(500)  # imq-fit.js fits each figure after it is drawn
+        problems = page.evaluate(NOT_FITTING)
+        if problems:
+            found[path] = problems
+        context.close()
+    assert not found, found
+
+
+#: JavaScript: the search field's magnifier and where the typed text starts, in px
+SEARCH_FIELD = """() => [...document.querySelectorAll('form.bd-search')]
+  .filter(f => f.offsetParent !== null).map(f => {
+    const icon = f.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+    const input = f.querySelector('input'), box = input.getBoundingClientRect();
+    return [icon.right, box.left + parseFloat(getComputedStyle(input).paddingLeft)];
+  })"""
+
+
+@pytest.mark.parametrize("width", [1280, PHONE])
+def test_the_magnifier_leaves_the_first_letter_typed_in_view(site, server, browser, width):
+    """On the search page and in the Ctrl+K search, typed text starts after the icon."""
+    context, page, _, _ = open_offline(
+        browser, server, f"{server}/search.html", width=width, wait_until="load"
+    )
+    fields = page.evaluate(SEARCH_FIELD)
+    page.keyboard.press("Control+k")
+    page.wait_for_timeout(300)
+    fields += page.evaluate(SEARCH_FIELD)
+    context.close()
+    assert len(fields) >= 2
+    for icon_right, text_left in fields:
+        assert text_left >= icon_right + 2, (width, icon_right, text_left)
+
+
+@pytest.mark.parametrize("system", ["light", "dark"])
+def test_a_first_visit_follows_the_system_and_the_first_click_shows(site, server, browser, system):
+    """With no choice stored, the page takes the system's light or dark setting, and the
+    first press of the theme button changes what the reader sees."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=system)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    shown = page.evaluate("document.documentElement.dataset.theme")
+    page.click(".theme-switch-button")
+    page.wait_for_timeout(200)
+    after_click = page.evaluate("document.documentElement.dataset.theme")
+    context.close()
+    assert shown == system
+    assert after_click != system
+    assert errors == []
+
+
+#: JavaScript: the snippets of the search results, once they are all shown
+SNIPPETS = """() => [...document.querySelectorAll('#search-results li p.context')]
+    .map(p => p.textContent)"""
+
+
+def test_search_snippets_show_no_formula_source(site, server, browser):
+    """A result's snippet shows a formula as the reader sees it, not its LaTeX source."""
+    context, page, outside, errors = open_offline(
+        browser, server, f"{server}/search.html?q=tolerance", wait_until="load"
+    )
+    page.wait_for_function("document.querySelectorAll('#search-results li p.context').length > 2")
+    page.wait_for_timeout(1500)  # each snippet is filled in as its page arrives
+    snippets = page.evaluate(SNIPPETS)
+    context.close()
+    assert outside == [] and errors == []
+    assert len(snippets) > 2
+    assert not [s for s in snippets if "\\" in s or "mathrm" in s], snippets
+
+
+#: JavaScript: the pages the search results link to, in order
+RESULT_PAGES = """() => [...document.querySelectorAll('#search-results li a')]
+    .map(a => a.getAttribute('href'))"""
+
+
+def test_a_glossary_term_is_listed_once(site, server, browser):
+    """Searching a glossary term lists the glossary once (as the term), not again as a
+    page whose text holds it."""
+    context, page, _, _ = open_offline(
+        browser, server, f"{server}/search.html?q=vehicle", wait_until="load"
+    )
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 2")
+    page.wait_for_timeout(1500)
+    links = page.evaluate(RESULT_PAGES)
+    context.close()
+    glossary = [h for h in links if h.split("#")[0] == "book/glossary.html"]
+    assert glossary == ["book/glossary.html#term-vehicle"], links

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from imiquimod_model.book import explorers, figures
 from imiquimod_model.book.explorers import Control, Curve, Explorer, Panel
-from imiquimod_model.book.reporting import COUNTED
+from imiquimod_model.book.reporting import COUNTED, unit_text
 
 ALL = list(figures.ALL_EXPLORERS)
 
@@ -83,8 +84,9 @@ def test_slider_labels_carry_units(static):
             assert c.title in html
         elif c.spec.unit:  # a counted unit that the meaning names is not repeated
             named = c.spec.unit in COUNTED and c.spec.unit.split("/")[0] in c.spec.meaning
-            assert (f"({c.spec.unit})" in html) != bool(named), c.label
+            assert (f"({unit_text(c.spec.unit)})" in html) != bool(named), c.label
             assert f"{c.spec.unit.split('/')[0]} ({c.spec.unit})" not in c.label
+            assert "(1/" not in c.label  # "per day", not "1/day" (read as "31/day" after a 3)
 
 
 def test_readouts_count_in_the_singular_and_plural():
@@ -296,3 +298,85 @@ def test_a_menu_value_that_is_not_an_option_is_refused_with_a_message():
     menu.value = "no such option"
     assert menu.value == chosen
     assert "no such option" in live.message.value and "⚠" in live.message.value
+
+
+def _visibly_different(explorer: Explorer, data: dict, a: int, b: int) -> bool:
+    """Whether two combinations draw some curve differently by more than 1% of its
+    panel's height (in log10 units on a log panel)."""
+    for trace, stored in zip(explorer.traces(), data["traces"], strict=True):
+        panel = explorer.panels[trace.curve.panel]
+        low, high = panel.y_range
+        ys = [np.array(data["arrays"][stored["y"][c]], dtype=float) for c in (a, b)]
+        if panel.log_y:
+            ys = [np.log10(np.where(y > 0, y, np.nan)) for y in ys]
+        gaps = np.isnan(ys[0]) != np.isnan(ys[1])
+        with np.errstate(invalid="ignore"):
+            moved = np.nanmax(np.abs(ys[0] - ys[1]), initial=0.0) > 0.01 * (high - low)
+        if gaps.any() or moved:
+            return True
+    return False
+
+
+def test_every_step_of_every_slider_changes_the_figure(static):
+    """No stop of a slider is dead where the reader starts: with the other controls as the
+    figure opens, moving it one step visibly changes a curve (a control whose upper half
+    changes nothing gets a range where it does)."""
+    explorer, html = static
+    data = _data(html)
+    start = [c.initial_index for c in explorer.controls]
+    for j, control in enumerate(explorer.controls):
+        if control.is_choice:
+            continue  # named options (two knockouts may rightly draw the same curves)
+        for step in range(len(control.grid) - 1):
+            here = _combo(data, (*start[:j], step, *start[j + 1 :]))
+            there = _combo(data, (*start[:j], step + 1, *start[j + 1 :]))
+            values = [control.format(v) for v in control.grid[step : step + 2]]
+            assert _visibly_different(explorer, data, here, there), (
+                f"{explorer.name}: {control.parameter} from {values[0]} to {values[1]}"
+            )
+
+
+def _combo(data: dict, positions) -> int:
+    return sum(p * s for p, s in zip(positions, data["strides"], strict=True))
+
+
+#: "Set the pDC killing rate to 0.6 per day": what the text asks a control to be set to
+SET_TO = re.compile(r"\b[Ss]et (?:the )?([\w\s'-]+?) to (\d+(?:\.\d+)?)")
+
+
+def _named_control(phrase: str, explorer: Explorer) -> Control | None:
+    """The explorer's control whose label shares the most words with ``phrase``."""
+    words = set(re.findall(r"[\w-]+", phrase.lower())) - {"the", "of", "a", "rate"}
+    scored = [
+        (len(words & set(re.findall(r"[\w-]+", c.label.lower()))), c)
+        for c in explorer.controls
+        if not c.is_choice
+    ]
+    best = max(scored, key=lambda s: s[0], default=(0, None))
+    return best[1] if best[0] else None
+
+
+def _constant(explorer: Explorer) -> str:
+    """The name a chapter shows the explorer by (``show(figures.NAME)``)."""
+    modules = (getattr(figures, m) for m in ("cream_to_receptor", "signalling", "killers"))
+    modules = (*modules, figures.adaptive, figures.outcomes)
+    return next(n for m in modules for n, value in vars(m).items() if value is explorer)
+
+
+def test_every_value_the_text_sets_is_one_its_control_offers():
+    """Each "set X to Y" in a chapter names a value the static slider stops at."""
+    from .conftest import ROOT
+
+    checked = 0
+    for page in sorted((ROOT / "book").glob("*.md")):
+        text = " ".join(page.read_text().split())
+        shown = [e for e in ALL if f"figures.{_constant(e)}" in text]
+        for phrase, value in SET_TO.findall(text):
+            candidates = [(e, _named_control(phrase, e)) for e in shown]
+            candidates = [(e, c) for e, c in candidates if c is not None]
+            if not candidates:
+                continue
+            offered = [v for _, c in candidates for v in c.grid]
+            assert any(math.isclose(float(value), v) for v in offered), (page.name, phrase, value)
+            checked += 1
+    assert checked >= 3

@@ -49,10 +49,82 @@ def test_every_chapter_starts_a_new_page(pages):
         assert any(_title(name) in top for top in tops), _title(name)
 
 
-def test_explorers_are_described_not_controlled(text):
+def test_explorers_say_their_settings_not_their_controls(text):
+    """An explorer is printed at its default settings and says which they are; its caption
+    is not repeated by its (screen-reader) description."""
     flat = " ".join(text.split())
-    assert "Two panels over the 44 weeks from the first application" in flat  # a description
-    assert "Weeks of treatment in one cycle" not in flat  # a control's label
+    assert re.search(r"Drawn at:[^.]*Weeks of treatment in one cycle: ?16 weeks", flat)
+    assert "Two panels over the 44 weeks from the first application" not in flat  # a description
+
+
+def test_web_only_text_is_left_out(text):
+    """The PDF has no sliders to try and nothing to hover or tap."""
+    flat = " ".join(text.split())
+    assert "Things to try" not in flat
+    assert "Hover over a point" not in flat
+
+
+#: a contents line: an entry and its page number ("1. From cream to receptor 5")
+CONTENTS_LINE = re.compile(r"^(.+?) (\d+)$", re.M)
+
+
+def test_the_contents_give_the_page_each_chapter_starts_on(pages):
+    contents = CONTENTS_LINE.findall(pages[0])
+    toc = (ROOT / "_toc.yml").read_text()
+    titles = [_title(name) for name in re.findall(r"file: book/([\w-]+)", toc)]
+    numbered = {" ".join(entry.split()): int(page) for entry, page in contents}
+    assert len(numbered) >= len(titles)
+    for title in titles:
+        entry = next(e for e in numbered if e.endswith(title))
+        page_text = " ".join(pages[numbered[entry] - 1].split())
+        assert page_text.startswith(entry), (entry, numbered[entry], page_text[:80])
+
+
+#: JavaScript, in the printed layout: tables wider than the column and figures wider than
+#: it or split by a page break would be cut on paper
+CUT_ON_PAPER = """() => {
+  const column = document.querySelector('#jb-print-docs-body, main').getBoundingClientRect();
+  const found = [];
+  document.querySelectorAll('table').forEach(t => {
+    const box = t.closest('.pst-scrollable-table-container') || t.parentElement;
+    const right = t.getBoundingClientRect().right;
+    if (box.scrollWidth > box.clientWidth + 1 || right > column.right + 1) {
+      found.push('table: ' + (t.querySelector('caption') || t).textContent.slice(0, 60));
+    }
+  });
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+    const r = gd.getBoundingClientRect();
+    if (r.right > column.right + 1) { found.push('figure wider than the page: ' + gd.id); }
+    if (getComputedStyle(gd).breakInside !== 'avoid') { found.push('figure may split: ' + gd.id); }
+  });
+  return found;
+}"""
+
+
+def test_no_table_or_figure_is_cut_on_paper(browser):
+    """The single-page build as it prints (A4's column): every table fits the column and
+    every figure fits it and is kept whole on one page."""
+    import functools
+    import http.server
+    import threading
+
+    single = ROOT / "_build" / "singlehtml"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(single))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context(viewport={"width": 680, "height": 1200})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/whole-book.html")
+        page.wait_for_timeout(2000)
+        page.emulate_media(media="print")
+        page.wait_for_timeout(500)
+        found = page.evaluate(CUT_ON_PAPER)
+        context.close()
+    finally:
+        httpd.shutdown()
+    assert found == []
 
 
 def test_the_site_offers_the_pdf(site):

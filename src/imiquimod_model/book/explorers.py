@@ -39,7 +39,7 @@ from plotly.subplots import make_subplots
 
 from ..parameters import PARAMETERS, validate
 from .livefigure import PLOTLY_CONFIG, LiveFigure
-from .reporting import COUNTED, quantity_text
+from .reporting import COUNTED, quantity_text, unit_text
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 5  # the virtual trial: indication, strength, frequency, weeks, cycles
@@ -98,7 +98,7 @@ class Control:
             return self.title
         meaning, unit = self.spec.meaning, self.spec.unit
         named = unit in COUNTED and re.search(rf"\b{unit.split('/')[0]}\b", meaning, re.I)
-        shown = f" ({unit})" if unit and not named else ""
+        shown = f" ({unit_text(unit)})" if unit and not named else ""
         return f"{meaning[0].upper()}{meaning[1:]}{shown}"
 
     @property

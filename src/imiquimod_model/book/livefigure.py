@@ -26,11 +26,13 @@ import traitlets
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: The plotly config of every figure the book draws, on the site and in notebooks.
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
-#: The site's scripts; ``imq-redraw.js`` redraws the curves on the site and here alike.
+#: The site's scripts; ``imq-redraw.js`` redraws the curves and ``imq-fit.js`` fits the
+#: figure's words to its width, on the site and here alike.
 STATIC = Path(__file__).parent / "static"
 
 _ESM = (
     (STATIC / "imq-redraw.js").read_text()
+    + (STATIC / "imq-fit.js").read_text()
     + r"""
 function plotlyFrom(model) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -70,6 +72,7 @@ async function render({ model, el }) {
   el.appendChild(div);
   const figure = model.get("figure");
   await Plotly.newPlot(div, figure.data, figure.layout, model.get("config"));
+  imqFitAlways(Plotly, div);  // the figure's words fitted to its width, as on the site
   const onMessage = (msg, buffers) => {
     if (msg.kind !== "restyle") return;
     // one value per changed trace; undefined leaves a trace's property alone

@@ -374,8 +374,19 @@ def reader_notebook(
         cells.append(_markdown_cell(references_markdown(cited, index)))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = dict(chapter.metadata.get("kernelspec", {}))
-    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata["language_info"] = kernel_language_info()
     return notebook
+
+
+def kernel_language_info() -> dict:
+    """The ``language_info`` the Python kernel reports on connecting: written into each
+    reader notebook as it is, so JupyterLab, which copies it in when the kernel starts,
+    finds nothing changed and opens the notebook clean (not "modified")."""
+    try:
+        from ipykernel.ipkernel import IPythonKernel
+    except ImportError:  # no kernel here: the name, which every kernel reports alike
+        return {"name": "python"}
+    return dict(IPythonKernel.language_info)
 
 
 def glossary_entries(source: str) -> dict[str, str]:
@@ -437,8 +448,8 @@ def _who(entry) -> tuple[str, list[str]]:
     """In-text authors ("Hemmi et al.") and the listed authors ("Hemmi H", ...)."""
     people = entry.persons.get("author", [])
     named = [p for p in people if str(p) != "others"]
-    if not named:  # a corporate author, else the title's first words (as author–year does)
-        for key in ("organization", "institution", "howpublished"):
+    if not named:  # as the site names it: shorthand, corporate author, else the title
+        for key in ("shorthand", "organization", "institution", "howpublished"):
             if key in entry.fields:
                 corporate = re.sub(r"\s*\([^)]*\)", "", latex_to_text(entry.fields[key]))
                 corporate = corporate.split(",")[0].strip()

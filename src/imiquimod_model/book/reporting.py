@@ -70,15 +70,46 @@ COUNTED = {
 }
 
 
+#: units as a student reads them at once: "3 per day", not "3 1/day" (read as "31/day")
+UNIT_WORDS = {
+    "1/day": "per day",
+    "1/h": "per hour",
+    "per burden": "per unit of tumour burden",
+    "log10": "on a log10 scale",
+    "ln units": "on a natural-log scale",
+}
+
+
+def unit_text(unit: str) -> str:
+    """A registry unit in words where its symbols mislead.
+
+    >>> unit_text("1/day"), unit_text("µM")
+    ('per day', 'µM')
+    """
+    return UNIT_WORDS.get(unit, unit)
+
+
 def quantity_text(number: str, value: float, unit: str) -> str:
-    """A printed number and its unit, a counted unit in the singular for one.
+    """A printed number and its unit in words, a counted unit in the singular for one.
 
     >>> quantity_text("1", 1, "cycles"), quantity_text("3", 3, "applications/week")
     ('1 cycle', '3 per week')
+    >>> quantity_text("3", 3, "1/day"), quantity_text("−7.5", -7.5, "log10")
+    ('3 per day', '−7.5 on a log10 scale')
     """
     if unit in COUNTED:
         unit = COUNTED[unit][0 if value == 1 else 1]
-    return f"{number} {unit}".strip()
+    return f"{number} {unit_text(unit)}".strip()
+
+
+def default_text(name: str) -> str:
+    """The registry default of parameter ``name`` with its unit in words.
+
+    >>> default_text("cycles")
+    '1 cycle'
+    """
+    p = PARAMETERS[name]
+    return quantity_text(f"{p.value:g}", p.value, p.unit)
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -129,6 +160,16 @@ def round_to(value: float, significant: int) -> float:
     return float(f"{value:.{significant}g}")
 
 
+def citation(keys: Sequence[str]) -> str:
+    """One parenthetical citation of every source in ``keys`` ("(A, 2001; B, 2002)"), or ""
+    for none: a role per key would print "(A, 2001) (B, 2002)".
+
+    >>> citation(["Hemmi2002", "Drobits2012"])
+    '{cite:p}`Hemmi2002,Drobits2012`'
+    """
+    return f"{{cite:p}}`{','.join(keys)}`" if keys else ""
+
+
 def parameter_table_markdown(group: str) -> str:
     """Return one group of the registry as a MyST Markdown table with citations."""
     if group not in GROUPS:
@@ -138,13 +179,13 @@ def parameter_table_markdown(group: str) -> str:
         "|---|---|---|---|",
     ]
     for p in (PARAMETERS[name] for name in GROUPS[group]):
-        cite = " ".join(f"{{cite:p}}`{key}`" for key in p.sources) or "none"
+        cite = citation(p.sources) or "none"
         if p.assumed:
             status = f"**assumed**: {p.note}"
         elif p.fitted:
             status = f"**fitted** to the source: {p.note}"
         else:
-            status = f"from the source. {p.note}".rstrip(". ")
+            status = f"from the source: {p.note}".rstrip(":. ")
         low, high, value = (number_text(v, 4) for v in (p.low, p.high, p.value))
         allowed = "fixed" if p.low == p.high else f"{low} to {high}"
         rows.append(

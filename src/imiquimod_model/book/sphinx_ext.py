@@ -153,6 +153,33 @@ def _status_in_words(app, doctree, docname) -> None:
             text.parent.replace(text, nodes.Text(STATUS_WORDS[str(text)]))
 
 
+#: the class of what only the site shows: the PDF leaves it out (``imq-explorer.css``)
+WEB_ONLY = "imq-web-only"
+#: a paragraph that opens a list of things to do with an explorer's controls
+TRY_HEADING = "Things to try:"
+
+
+def _mark_web_only(app, doctree, docname) -> None:
+    """Mark each "Things to try:" paragraph and the list after it as web-only: they ask
+    the reader to move controls that the PDF does not have."""
+    from docutils import nodes
+
+    for para in list(doctree.findall(nodes.paragraph)):
+        if para.astext().strip() != TRY_HEADING:
+            continue
+        para["classes"].append(WEB_ONLY)
+        following = para.next_node(descend=False, siblings=True)
+        if isinstance(following, nodes.bullet_list):
+            following["classes"].append(WEB_ONLY)
+
+
+def web_only_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{web-only}`text```: words only the site shows (such as "hover or tap")."""
+    from docutils import nodes
+
+    return [nodes.inline(rawtext, text, classes=[WEB_ONLY])], []
+
+
 def _clear_stale_execution_cache(app, config) -> None:
     cache = Path(app.srcdir) / config.nb_execution_cache_path
     stamp = cache / HASH_FILE
@@ -183,7 +210,8 @@ def _copy_plotly(app, exception) -> None:
 #: the theme's stylesheet and webfonts instead
 NEEDED_FOR = {
     r"vendor/fontawesome/[^/\"]+/js/all\.min\.js": None,
-    r"plotly\.min\.js|imq-redraw\.js|imq-explorer\.js|imq-theme\.js": "plotly-graph-div",
+    r"plotly\.min\.js|imq-(?:redraw|explorer|theme|fit)\.js": "plotly-graph-div",
+    r"imq-search\.js": "searchtools.js",  # the search page's snippets
 }
 
 
@@ -373,12 +401,14 @@ def _cited_names(children, data, role, other=None, **kwargs):
 @dataclass
 class _CitedPeople(PersonStyle):
     """Author–year names as pharmacology writes them: "Drobits et al.", "Edwards et al.",
-    a corporate author as it is, and the title where a source names no one."""
+    a corporate author as it is; where a source names no one, its ``shorthand`` (the name
+    the figures give it too), else its title."""
 
     def author_or_editor_or_title(self, full: bool):
         return first_of[
             optional[_cited_names("author")],
             optional[_cited_names("editor")],
+            optional[bib_field("shorthand")],
             tag("em")[bib_field("title")],
         ]
 
@@ -429,6 +459,8 @@ def setup(app):
     app.connect("build-finished", _copy_plotly)
     app.connect("build-finished", _finish_pages)
     app.connect("doctree-resolved", _status_in_words)
+    app.connect("doctree-resolved", _mark_web_only)
+    app.add_role("web-only", web_only_role)
     app.connect("html-page-context", _plain_list_roles)
     app.connect("html-page-context", _header_buttons, priority=600)  # after the theme's
     app.connect("env-check-consistency", _write_reader_notebooks)
@@ -437,5 +469,7 @@ def setup(app):
     app.add_js_file("imq-redraw.js")
     app.add_js_file("imq-explorer.js")
     app.add_js_file("imq-theme.js")
+    app.add_js_file("imq-fit.js")
+    app.add_js_file("imq-search.js")
     app.add_css_file("imq-explorer.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,5 @@
-"""Chapter "After the first week": the innate-and-adaptive explorer, the recurrence explorer
-with the published long-term arms, and the chapter's tables."""
+"""Chapter 4, "After the first week: T cells and memory": the innate-and-adaptive explorer,
+the recurrence explorer with the published long-term arms, and the chapter's tables."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 from ... import adaptive, killers, outcomes
 from ...parameters import PARAMETERS, default
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
+from ..reporting import default_text
 from .common import every, low_high_rows, percent
 
 HOURS_BETWEEN_POINTS = 6
@@ -54,7 +55,7 @@ INNATE_AND_ADAPTIVE = Explorer(
     controls=(
         Control("dc_priming_delay_days", (2, 4, 7, 14, 21), log=True),
         Control("t_cell_killing_rate_per_day", (0, 0.1, 0.3, 1, 3)),
-        Control("pdc_killing_rate_per_day", (0.5, 1, 3, 10), log=True),
+        Control("pdc_killing_rate_per_day", (0.5, 0.6, 1, 3, 10), log=True),  # 0.6: the text
     ),
     panels=(
         Panel("tumour-cell kill rate (per day)", y_range=(0, 3)),
@@ -264,7 +265,7 @@ def assumption_rows() -> list[dict[str, str]]:
     return [
         {
             "number": f"{PARAMETERS[n].meaning} (${PARAMETERS[n].symbol}$)",
-            "value": f"{PARAMETERS[n].value:g} {PARAMETERS[n].unit}".strip(),
+            "value": default_text(n),
             "what bounds it": PARAMETERS[n].note,
         }
         for n in dict.fromkeys((*adaptive.COURSE_ASSUMPTIONS, *adaptive.RECURRENCE_ASSUMPTIONS))

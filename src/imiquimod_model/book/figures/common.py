@@ -17,7 +17,7 @@ import numpy as np
 
 from ...parameters import PARAMETERS
 from ..explorers import PALETTE
-from ..reporting import number_text
+from ..reporting import number_text, quantity_text
 
 
 def every(out: dict[str, np.ndarray], samples: int, keys: tuple[str, ...]):
@@ -55,10 +55,10 @@ def low_high_rows(
     for name in names:
         p = PARAMETERS[name]
         low, high = summary(**{name: p.low}), summary(**{name: p.high})
-        unit = f" {p.unit}" if p.unit else ""
         row = {
             "assumed number": f"{p.meaning} (${p.symbol}$)",
-            "range": f"{p.low:g} to {p.high:g}{unit} (default {p.value:g})",
+            "range": f"{p.low:g} to {quantity_text(f'{p.high:g}', p.high, p.unit)} "
+            f"(default {p.value:g})",
         }
         row.update({k: spread(low[k], high[k], base[k], form) for k in base})
         rows.append(row)
@@ -134,7 +134,7 @@ def sensitivity_figure(rows: list[dict[str, object]]):
                 marker_color=PALETTE[j % len(PALETTE)],
                 text=["≈ 0" if mu[n] < MU_FLOOR else "" for n in names],
                 textposition="outside",
-                textfont={"size": 11},
+                textfont={"size": 11, "color": PALETTE[j % len(PALETTE)]},  # whose "≈ 0"
                 constraintext="none",
                 cliponaxis=False,
                 customdata=[[PARAMETERS[n].meaning, number_text(float(mu[n]), 2)] for n in names],

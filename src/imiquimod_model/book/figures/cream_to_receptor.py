@@ -75,7 +75,9 @@ CREAM_TO_RECEPTOR = Explorer(
     ),
     panels=(
         Panel("concentration (µM)", log_y=True, y_range=(-6, 3)),
-        Panel("TLR7 engaged (fraction)", y_range=(0, 1.05)),
+        # a log scale: engagement in blood is a thousandth of the skin's, on a linear axis
+        # a line along the x-axis
+        Panel("TLR7 engaged (fraction)", log_y=True, y_range=(-5, 0.1)),
     ),
     curves=(
         Curve("total_uM", "all drug in viable skin", panel=0, dash="dot"),
@@ -89,7 +91,7 @@ CREAM_TO_RECEPTOR = Explorer(
         "Two panels over 14 days. Top: imiquimod in the viable skin (all of it, and the "
         "free share the receptor sees) and in serum on a log scale, with the assumed EC50 "
         "as a dashed line. Bottom: the fraction of maximal TLR7 engagement in skin and in "
-        "blood."
+        "blood, also on a log scale."
     ),
 )
 

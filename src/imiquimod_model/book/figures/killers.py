@@ -172,12 +172,15 @@ def knockout_small_multiples():
         )
     fig.update_yaxes(type="log", range=[-8, 1.5], exponentformat="power")
     fig.update_xaxes(title_text="days", row=3)
+    fig.update_yaxes(title_text="tumour burden (× start)", row=2, col=1)
     fig.update_annotations(font_size=12)
     fig.update_layout(
         template="simple_white",
         height=640,
         margin={"l": 50, "r": 10, "t": 40, "b": 50},
-        legend={"orientation": "h", "y": 1.08, "x": 0},
+        # below the panels: above them it would meet the top row's titles, which wrap onto
+        # two lines on a phone (imq-fit.js)
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0},
         font={"family": "system-ui, sans-serif", "size": 12},
     )
     return fig

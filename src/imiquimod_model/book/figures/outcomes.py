@@ -1,4 +1,4 @@
-"""Chapter 4, "Clinical outcomes by indication": the schedule and comparison explorers,
+"""Chapter 5, "Clinical outcomes by indication": the schedule and comparison explorers,
 the fitted-link tables and the trial figures."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 from ... import design, outcomes, pk, preregistered, trials
 from ...parameters import PARAMETERS, default, one_of, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
-from ..reporting import number_text
+from ..reporting import number_text, unit_text
 from .common import add_row_label, percent, spread
 
 WEEKS_SHOWN = 16
@@ -473,7 +473,7 @@ def assumption_rows() -> list[dict[str, str]]:
     rows = []
     for name in trials.PATIENT_ASSUMPTIONS:
         spec = PARAMETERS[name]
-        unit = f" {spec.unit}" if spec.unit else ""
+        unit = f" {unit_text(spec.unit)}" if spec.unit else ""
         row = {
             "assumed number": f"${spec.symbol}$, {spec.meaning}",
             "range": f"{spec.low:g} to {spec.high:g}{unit}",
@@ -596,7 +596,7 @@ COMPARISONS: dict[str, tuple[str, str]] = {
         "Krawtchenko2007",
         "sustained clearance at 12 months",
     ),
-    "AK: lesion response at 12 months, per lesion (2011 trial)": (
+    "AK: lesion response at 12 months, per lesion (J Drugs Dermatol 2011)": (
         "CryoVsIMQ_AK2011",
         "lesion complete response",
     ),

@@ -12,6 +12,7 @@ from ...parameters import GROUPS, PARAMETERS, default, whole
 from ...receptor import adenosine_receptor_occupancy
 from ...signalling import GENOTYPES
 from ..explorers import Control, Curve, Explorer, Panel
+from ..reporting import citation, default_text
 from .common import every, hourly, low_high_rows, sensitivity_figure
 
 __all__ = ["sensitivity_figure"]  # the chapter draws its screen with the shared helper
@@ -151,7 +152,7 @@ def producer_rows() -> list[dict[str, str]]:
             "cytokine": cytokines.NAMES[key],
             "made by (in the model)": cells,
             "branch": branch,
-            "source": " ".join(f"{{cite:p}}`{k}`" for k in keys),
+            "source": citation(keys),
         }
         for key, (cells, branch, keys) in cytokines.PRODUCERS.items()
     ]
@@ -252,15 +253,15 @@ def tlr_independent_rows() -> list[dict[str, str]]:
             "seen in": "{cite:t}`Schon2006`",
             "concentration in the source": "“relevant in clinical settings”; no number "
             "in the abstract",
-            "model's assumption": f"${ki.symbol}$ = {ki.value:g} {ki.unit}",
+            "model's assumption": f"${ki.symbol}$ = {default_text(ki.name)}",
             "at the label's peak free drug": f"{100 * occupancy:.0f}% of receptors held",
         },
         {
             "action": "tumour-selective apoptosis (Bcl-2, cytochrome c), not with resiquimod",
             "seen in": "{cite:t}`Schon2003`, {cite:t}`Schon2004`",
             "concentration in the source": "no number in the abstracts",
-            "model's assumption": f"${ec50.symbol}$ = {ec50.value:g} {ec50.unit}, "
-            f"${kappa.symbol}$ = {kappa.value:g} {kappa.unit}",
+            "model's assumption": f"${ec50.symbol}$ = {default_text(ec50.name)}, "
+            f"${kappa.symbol}$ = {default_text(kappa.name)}",
             "at the label's peak free drug": f"kills {kappa.value * free / (free + ec50.value):.3f}"
             " of the tumour cells per day",
         },

@@ -44,23 +44,27 @@
       layout["annotations[" + i + "].font.color"] = ink.text;
     });
     var table = m === "dark" ? DARK : LIGHT;
-    var lines = [], markers = [], bars = [], traces = [];
+    var lines = [], markers = [], bars = [], texts = [], traces = [];
     gd.data.forEach(function (trace, i) {
       var line = recolour(trace.line && trace.line.color, table);
       var marker = recolour(trace.marker && trace.marker.color, table);
       var bar = recolour(trace.error_x && trace.error_x.color, table);
-      if (line || marker || bar) {
+      var text = recolour(trace.textfont && trace.textfont.color, table);
+      if (line || marker || bar || text) {
         traces.push(i);
         lines.push(line || (trace.line && trace.line.color));
         markers.push(marker || (trace.marker && trace.marker.color));
         bars.push(bar || (trace.error_x && trace.error_x.color));
+        texts.push(text || (trace.textfont && trace.textfont.color));
       }
     });
     gd.dataset.imqTheme = m;
     Plotly.relayout(gd, layout);
     if (traces.length) {
       Plotly.restyle(
-        gd, { "line.color": lines, "marker.color": markers, "error_x.color": bars }, traces
+        gd,
+        { "line.color": lines, "marker.color": markers, "error_x.color": bars, "textfont.color": texts },
+        traces
       );
     }
   }
