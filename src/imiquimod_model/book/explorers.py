@@ -110,8 +110,9 @@ class Control:
 
     @property
     def live_default(self):
-        """The value the live control opens with."""
-        return self.grid[0] if self.is_choice else self.spec.value
+        """The value the live control opens with: the stop the static page opens at, so
+        both faces open alike (the registry default where it is a stop)."""
+        return self.grid[self.initial_index]
 
     def format(self, value) -> str:
         """A value as the reader sees it next to the control ("1 cycle", "2 cycles")."""

@@ -50,7 +50,7 @@ TUMOUR = Explorer(
             tuple(c for c in killers.CONDITIONS if c != "untreated"),
             title="Condition (Drobits et al. 2012)",
         ),
-        Control("pdc_killing_rate_per_day", (0.5, 1, 3, 5, 6, 10), log=True),
+        Control("pdc_killing_rate_per_day", (1, 2, 3, 5, 6, 10), log=True),
         Control("applications_per_week", (1, 2, 3, 5, 7)),
     ),
     panels=(
