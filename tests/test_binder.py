@@ -119,7 +119,7 @@ def _open(browser, lab, path):
 #: JavaScript: true when the open notebook shows unsaved changes
 UNSAVED = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
 #: Values typed into an explorer's first entry box, tried in turn until one is in range.
-TYPED = ("2", "3", "200", "0.05", "0.1", "0.01")
+TYPED = ("2", "3", "200", "0.05", "0.1")
 CHANGED = "([g, b]) => JSON.stringify(g._fullData.map(t => t.y)) !== b"
 CHANGED_OR_REFUSED = (  # redrawn, or a message naming the value typed
     "([g, b, box, v]) => JSON.stringify(g._fullData.map(t => t.y)) !== b"

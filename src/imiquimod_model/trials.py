@@ -739,6 +739,22 @@ def _fitted_outcome(
     )
 
 
+#: the arguments of predict_clearance and virtual_trial that describe the trial's design
+DESIGN_ARGUMENTS = (
+    "lesions_per_patient",
+    "body_site",
+    "sex",
+    "until_clear",
+    "endpoint",
+    "assessed_weeks_after",
+)
+
+
+def _design_arguments(arguments: dict[str, object]) -> dict[str, object]:
+    """The design's arguments from a call's arguments (for :func:`design.design_for`)."""
+    return {name: arguments[name] for name in DESIGN_ARGUMENTS}
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Predicted clearance (%) with its 95% band, and the tolerability cost."""
@@ -803,15 +819,7 @@ def predict_clearance(
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
-    design = design_for(
-        indication,
-        lesions_per_patient=lesions_per_patient,
-        body_site=body_site,
-        sex=sex,
-        until_clear=until_clear,
-        endpoint=endpoint,
-        assessed_weeks_after=assessed_weeks_after,
-    )
+    design = design_for(indication, **_design_arguments(locals()))
     return _prediction(indication, course, design)
 
 
@@ -875,15 +883,7 @@ def virtual_trial(
     course = _label_schedule(
         indication, schedule, cream_percent, cream_mg_per_application, treated_area_cm2
     )
-    design = design_for(
-        indication,
-        lesions_per_patient=lesions_per_patient,
-        body_site=body_site,
-        sex=sex,
-        until_clear=until_clear,
-        endpoint=endpoint,
-        assessed_weeks_after=assessed_weeks_after,
-    )
+    design = design_for(indication, **_design_arguments(locals()))
     best = _best()
     burden = _burden_of(indication, best)
     rng = np.random.default_rng(seed)

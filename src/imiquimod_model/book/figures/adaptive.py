@@ -175,11 +175,11 @@ RECURRENCE = Explorer(
     x="months",
     x_label="months after treatment",
     controls=(
+        Control("residual_regrowth_rate_per_day", (0.005, 0.01, 0.02, 0.05), log=True),
         # where each changes the curves: at the defaults (0.2 per day, 8 years) memory keeps
         # every residue down, so the stops lie below them, where memory starts to fail
         Control("memory_killing_rate_per_day", (0, 0.005, 0.01, 0.02, 0.05)),
         Control("memory_half_life_days", (150, 250, 365, 2922), log=True),
-        Control("residual_regrowth_rate_per_day", (0.005, 0.01, 0.02, 0.05), log=True),
     ),
     panels=(Panel("tumour-free (%)", y_range=(40, 102)),),
     curves=(

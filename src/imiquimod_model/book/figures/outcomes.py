@@ -42,9 +42,8 @@ def virtual_trial_explorer(
         cream_percent=cream_strength_percent,
     )
     out = trials.time_course(indication, schedule, TRIAL_WEEKS)
-    observed = np.full(len(TRIAL_WEEKS), np.nan)
-    observed_low, observed_high = observed.copy(), observed.copy()
     end_week = schedule.duration_h / pk.HOURS_PER_WEEK
+    placed = []
     for arm in trials.calibration_arms():
         if arm.treatment != "imiquimod" or arm.endpoint not in trials.CLEARANCE_ENDPOINTS:
             continue
@@ -52,15 +51,21 @@ def virtual_trial_explorer(
             continue
         week = round(end_week + arm.assessed_weeks_after[-1])
         if week < len(TRIAL_WEEKS):
-            low, high = arm.wilson_interval()
-            observed[week] = 100 * arm.proportion
-            observed_low[week], observed_high[week] = 100 * low, 100 * high
-    return {
-        **out,
-        "observed": observed,
-        "observed_low": observed_low,
-        "observed_high": observed_high,
-    }
+            placed.append((week, arm))
+    return {**out, **observed_points(len(TRIAL_WEEKS), placed)}
+
+
+def observed_points(size: int, placed) -> dict[str, np.ndarray]:
+    """Published arms drawn at positions of an explorer's x-axis: ``placed`` holds
+    (position, arm) pairs; each arm's share (%) with its 95% Wilson interval, NaN
+    elsewhere."""
+    observed = np.full(size, np.nan)
+    observed_low, observed_high = observed.copy(), observed.copy()
+    for j, arm in placed:
+        low, high = arm.wilson_interval()
+        observed[j] = 100 * arm.proportion
+        observed_low[j], observed_high[j] = 100 * low, 100 * high
+    return {"observed": observed, "observed_low": observed_low, "observed_high": observed_high}
 
 
 VIRTUAL_TRIAL = Explorer(
@@ -157,21 +162,16 @@ def trial_design_explorer(
     out = trials.clearance_by_lesion_count(
         indication, schedule, lesion_counts=DESIGN_LESIONS, body_site=site, sex=sex
     )
-    observed = np.full(len(DESIGN_LESIONS), np.nan)
-    observed_low, observed_high = observed.copy(), observed.copy()
-    for lesions, arm in _nearest_arms(indication, schedule, site, sex):
-        j = int(np.argmin(np.abs(np.log(DESIGN_LESIONS / lesions))))
-        low, high = arm.wilson_interval()
-        observed[j] = 100 * arm.proportion
-        observed_low[j], observed_high[j] = 100 * low, 100 * high
+    placed = [
+        (int(np.argmin(np.abs(np.log(DESIGN_LESIONS / lesions)))), arm)
+        for lesions, arm in _nearest_arms(indication, schedule, site, sex)
+    ]
     return {
         "lesions": np.arange(len(DESIGN_LESIONS), dtype=float),  # drawn evenly, labelled
         "percent": out["percent"],
         "low": out["low"],
         "high": out["high"],
-        "observed": observed,
-        "observed_low": observed_low,
-        "observed_high": observed_high,
+        **observed_points(len(DESIGN_LESIONS), placed),
     }
 
 
