@@ -509,22 +509,16 @@ def _one_skin_outcome(
     if each:
         happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
     weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
-    lesions, clear_weights = design.lesions_per_patient, weights
-    if lesion_counts is not None:  # one more axis, over the trial's mean lesion count
-        lesions, clear_weights = np.asarray(lesion_counts), weights[..., None]
-        lesion_full, lesion_stopped, leave = (
-            x[..., None] for x in (lesion_full, lesion_stopped, leave)
-        )
-    patient = (1 - leave) * all_clear(lesion_full, lesions) + leave * all_clear(
-        lesion_stopped, lesions
-    )
-    if lesion_counts is not None:
-        lesion_full, lesion_stopped, leave = (
-            x[..., 0] for x in (lesion_full, lesion_stopped, leave)
-        )
     lesion = (1 - leave) * lesion_full + leave * lesion_stopped
+    if lesion_counts is None:
+        lesions, last = design.lesions_per_patient, ()
+    else:  # one more axis, over the trial's mean lesion count
+        lesions, last = np.asarray(lesion_counts), (None,)
+    patient = (1 - leave[(..., *last)]) * all_clear(lesion_full[(..., *last)], lesions) + leave[
+        (..., *last)
+    ] * all_clear(lesion_stopped[(..., *last)], lesions)
     return ArmPrediction(
-        drug_clearance=(clear_weights * patient).sum(axis=(1, 2)),
+        drug_clearance=(weights[(..., *last)] * patient).sum(axis=(1, 2)),
         severe_reaction=(weights * react * happened).sum(axis=(1, 2)),
         withdrawn=(weights * leave * happened).sum(axis=(1, 2)),
         lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
@@ -720,9 +714,11 @@ def _fitted_outcome(
     population: Population | None = None,
     each: bool = False,
     days: np.ndarray | None = None,
+    lesion_counts: np.ndarray | None = None,
 ) -> ArmPrediction:
     """The virtual patients of ``indication`` in a trial of ``design`` on ``schedule`` at
-    each row of ``theta`` (at the design's assessments, or on ``days``)."""
+    each row of ``theta`` (at the design's assessments, or on ``days``; for each of
+    ``lesion_counts`` in place of the design's lesions, if given)."""
     population = population or population_for(indication)
     days = assessment_days(design, schedule) if days is None else days
     skin = skin_of(schedule, float(np.max(days)), design, population.permeability_log_sd)
@@ -736,6 +732,7 @@ def _fitted_outcome(
         np.exp(theta[:, 1]),
         np.exp(theta[:, 2]),
         each=each,
+        lesion_counts=lesion_counts,
     )
 
 
@@ -1325,18 +1322,8 @@ def clearance_by_lesion_count(
     if course.cream_percent == 0:
         drug = np.zeros((len(theta), len(counts)))
     else:
-        population = population_for(indication)
-        days = assessment_days(design, course)
-        drug = course_outcome(
-            skin_of(course, float(days.max()), design),
-            days,
-            design,
-            _burden_of(indication, theta),
-            population,
-            np.exp(theta[:, 0]),
-            np.exp(theta[:, 1]),
-            np.exp(theta[:, 2]),
-            lesion_counts=counts,
+        drug = _fitted_outcome(
+            indication, course, design, theta, lesion_counts=counts
         ).drug_clearance
     share = 100 * (b + (1 - b) * drug)
     low, high = np.percentile(share[1:], [2.5, 97.5], axis=0)
