@@ -60,7 +60,8 @@ class Control:
     For a registry parameter it is a slider: ``grid`` holds the values precomputed for the
     static page, and the live slider covers the registry's whole range in steps of
     ``step`` (or on a log scale where ``log``). For any other keyword it is a choice among
-    the strings in ``grid`` (for instance a genotype), labelled ``title``.
+    the strings in ``grid`` (for instance a genotype), labelled ``title``. Both faces open
+    at the stop nearest ``opens_at`` (default: the registry's value).
     """
 
     parameter: str
@@ -68,6 +69,7 @@ class Control:
     log: bool = False
     step: float | None = None
     title: str | None = None
+    opens_at: float | None = None
 
     def __post_init__(self) -> None:
         if self.is_choice:
@@ -103,10 +105,12 @@ class Control:
 
     @property
     def initial_index(self) -> int:
-        """Index of the grid value closest to the registry default (first option)."""
+        """Index of the grid value closest to ``opens_at`` or the registry default (first
+        option)."""
         if self.is_choice:
             return 0
-        return int(np.argmin([abs(v - self.spec.value) for v in self.grid]))
+        start = self.spec.value if self.opens_at is None else self.opens_at
+        return int(np.argmin([abs(v - start) for v in self.grid]))
 
     @property
     def live_default(self):

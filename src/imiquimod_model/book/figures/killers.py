@@ -51,7 +51,12 @@ TUMOUR = Explorer(
             title="Condition (Drobits et al. 2012)",
         ),
         Control("pdc_killing_rate_per_day", (1, 2, 3, 5, 6, 10), log=True),
-        Control("applications_per_week", (1, 2, 3, 5, 7)),
+        # the mouse course of the paper's model, 5 a week (not the registry's 2, the AK label)
+        Control(
+            "applications_per_week",
+            (1, 2, 3, 5, 7),
+            opens_at=killers.TREATMENT.applications_per_week,
+        ),
     ),
     panels=(
         Panel("tumour burden (× start)", log_y=True, y_range=(-7, 1.5)),
@@ -98,7 +103,12 @@ CCL2_RECRUITMENT = Explorer(
     x_label="days of treatment",
     controls=(
         Control("ccl2_production_gain", (0.1, 0.3, 1, 3, 10, 30), log=True),
-        Control("applications_per_week", (1, 2, 3, 5, 7)),
+        # the mouse course of the paper's model, 5 a week (not the registry's 2, the AK label)
+        Control(
+            "applications_per_week",
+            (1, 2, 3, 5, 7),
+            opens_at=killers.TREATMENT.applications_per_week,
+        ),
     ),
     panels=(
         Panel("CCL2 (× half-maximal level)", log_y=True, y_range=(-2, 1.7)),
