@@ -29,16 +29,18 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import pk
-from .kinetics import rate_from_half_life, relax, toward
-from .parameters import default, one_of, real_numbers, validate, whole
-from .receptor import adenosine_receptor_occupancy, tlr7_engagement
-from .signalling import Genotype, simulate_signalling
+from .kinetics import at_each_time, rate_from_half_life, relax, toward
+from .parameters import PARAMETERS, default, one_of, real_numbers, validate, whole
+from .receptor import adenosine_receptor_occupancy, competitive_occupancy, tlr7_engagement
+from .signalling import NUMBERS as SIGNALLING_NUMBERS
+from .signalling import Genotype, checked_inputs, signalling_states
 
 HOURS_PER_DAY = 24.0
 
@@ -138,58 +140,95 @@ def tumour_response(
         free = np.zeros(len(t))
     e = real_numbers("engagement", engagement) if condition.imiquimod else np.zeros(len(t))
     occupancy = adenosine_receptor_occupancy(free, adenosine_receptor_ki_uM)
-    signals = simulate_signalling(
-        t, e, condition, adenosine_occupancy=occupancy, **signalling_rates
+    checked_inputs(t, e, occupancy)
+    given = locals()
+    unknown = sorted(set(signalling_rates) - set(SIGNALLING_NUMBERS))
+    if unknown:
+        raise ValueError(f"unknown parameter {unknown[0]!r} of the killers model")
+    numbers = {name: validate(name, given[name]) for name in OWN_NUMBERS}
+    for name in SIGNALLING_NUMBERS:
+        numbers[name] = validate(name, signalling_rates.get(name, default(name)))
+    out = innate_response(np.diff(t).tolist(), e, free, condition, numbers)
+    # the tumour, killed by pDCs, imiquimod itself and T, B and NK cells at each time
+    rho, capacity = numbers["tumour_growth_rate_per_day"], numbers["tumour_capacity"]
+    lymphocytes = 1.0 if condition.adaptive_and_nk else 0.0
+    kill = (
+        out["pdc_kill_per_day"]
+        + out["direct_apoptosis_per_day"]
+        + numbers["adaptive_nk_killing_rate_per_day"] * out["tbnk_response"] * lymphocytes
     )
-    ec50_apo = validate("direct_apoptosis_ec50_uM", direct_apoptosis_ec50_uM)
-    kappa_apo = validate("direct_apoptosis_max_rate_per_day", direct_apoptosis_max_rate_per_day)
+    tumour = 1.0
+    burden = [tumour]
+    for dt, kill_per_day in zip(np.diff(t).tolist(), kill[:-1].tolist(), strict=True):
+        tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
+        burden.append(tumour)
+    out["tumour"] = np.array(burden)
+    return out
+
+
+def innate_response(
+    steps_h: list,
+    engagement: np.ndarray,
+    free_concentration_uM: np.ndarray,
+    condition: Condition,
+    numbers: dict,
+) -> dict[str, np.ndarray]:
+    """The chain of :func:`tumour_response` up to the kill rates, written once for one
+    patient and for many: ``engagement`` and ``free_concentration_uM`` on the time grid,
+    shape (T,) for one patient or (T, N) for N patients (time first), ``steps_h`` the T − 1
+    time steps (h), and ``numbers`` the registry numbers of :data:`OWN_NUMBERS` and
+    :data:`SIGNALLING_NUMBERS`, already checked (floats, or arrays of shape (N,)).
+
+    Returns signalling's quantities and the killers' states, the kill rates by killer pDCs
+    and by imiquimod itself (per day) and their sum, each time first; no tumour.
+    """
+    free = free_concentration_uM if condition.imiquimod else np.zeros_like(free_concentration_uM)
+    e = engagement if condition.imiquimod else np.zeros_like(free)
+    occupancy = competitive_occupancy(free, numbers["adenosine_receptor_ki_uM"])
+    signals = signalling_states(steps_h, e, occupancy, condition, numbers)
+    ec50_apo = numbers["direct_apoptosis_ec50_uM"]
+    kappa_apo = numbers["direct_apoptosis_max_rate_per_day"]
     if not condition.direct_apoptosis:
         kappa_apo = 0.0
-    apoptosis = (kappa_apo * free / (free + ec50_apo)).tolist()  # per day, TLR-independent
-    k_m_on = 1 / validate("mast_activation_time_h", mast_activation_time_h)
-    k_m_off = rate_from_half_life(validate("mast_off_half_life_h", mast_off_half_life_h))
-    gain = validate("ccl2_production_gain", ccl2_production_gain) if condition.ccl2 else 0.0
-    k_c = rate_from_half_life(validate("ccl2_half_life_h", ccl2_half_life_h))
-    k_p = rate_from_half_life(validate("pdc_skin_half_life_h", pdc_skin_half_life_h))
-    k_a_on = 1 / validate("killer_activation_time_h", killer_activation_time_h)
-    k_a_off = rate_from_half_life(validate("killer_off_half_life_h", killer_off_half_life_h))
-    kappa = validate("pdc_killing_rate_per_day", pdc_killing_rate_per_day)
-    residual = validate("trail_gzmb_residual_fraction", trail_gzmb_residual_fraction)
-    kappa_tbnk = validate("adaptive_nk_killing_rate_per_day", adaptive_nk_killing_rate_per_day)
-    k_y = 1 / validate("adaptive_activation_time_h", adaptive_activation_time_h)
-    rho = validate("tumour_growth_rate_per_day", tumour_growth_rate_per_day)
-    capacity = validate("tumour_capacity", tumour_capacity)
+    apoptosis = kappa_apo * free / (free + ec50_apo)  # per day, TLR-independent
+    k_m_on = 1 / numbers["mast_activation_time_h"]
+    k_m_off = rate_from_half_life(numbers["mast_off_half_life_h"])
+    gain = numbers["ccl2_production_gain"] if condition.ccl2 else 0.0
+    k_c = rate_from_half_life(numbers["ccl2_half_life_h"])
+    k_p = rate_from_half_life(numbers["pdc_skin_half_life_h"])
+    k_a_on = 1 / numbers["killer_activation_time_h"]
+    k_a_off = rate_from_half_life(numbers["killer_off_half_life_h"])
+    kappa = numbers["pdc_killing_rate_per_day"]
+    residual = numbers["trail_gzmb_residual_fraction"]
+    k_y = 1 / numbers["adaptive_activation_time_h"]
 
     recruitable = 1.0 if (condition.pdc and condition.cd8a_cells) else 0.0
     blockade = 1.0 if condition.trail_and_granzyme_b else residual
-    lymphocytes = 1.0 if condition.adaptive_and_nk else 0.0
-    names = ("mast_cells", "ccl2", "recruited_pdc", "killer_fraction", "tbnk_response", "tumour")
-    m = c = p = a = y = 0.0
-    tumour = 1.0
-    rows = [(m, c, p, a, y, tumour)]  # the states above, at each time
-    by_pdcs = []  # the kill rate (per day) by killer pDCs over each step
-    # the loop works on Python floats and lists: numpy scalars cost ten times as much
-    drive = (signals["signal"] * signals["ifnar_signal"]).tolist()  # TLR7/MyD88 and IFNAR
-    ifnar = signals["ifnar_signal"].tolist()
-    steps = zip(np.diff(t).tolist(), drive[:-1], ifnar[:-1], apoptosis[:-1], strict=True)
-    for dt, driven, ifnar_now, direct in steps:
-        by_pdcs.append(kappa * p * a * blockade)
-        kill_per_day = by_pdcs[-1] + direct + kappa_tbnk * y * lymphocytes
-        tumour = logistic_step(tumour, rho, rho / capacity, kill_per_day, dt / HOURS_PER_DAY)
-        m = relax(m, k_m_on * driven, k_m_off, dt)
-        c = toward(c, gain * m, k_c, dt)
-        p = toward(p, recruitable * c / (1.0 + c), k_p, dt)
-        a = relax(a, k_a_on * driven, k_a_off, dt)
-        y = toward(y, ifnar_now, k_y, dt)
-        rows.append((m, c, p, a, y, tumour))
+    names = ("mast_cells", "ccl2", "recruited_pdc", "killer_fraction", "tbnk_response")
+    # the loop takes Python floats for one patient (numpy scalars cost ten times as much)
+    drive, zero, exp = at_each_time(signals["signal"] * signals["ifnar_signal"])  # TLR7, IFNAR
+    ifnar, _, _ = at_each_time(signals["ifnar_signal"])
+    m = c = p = a = y = zero
+    rows = [(m, c, p, a, y)]  # the states above, at each time
+    for dt, driven, ifnar_now in zip(steps_h, drive[:-1], ifnar[:-1], strict=True):
+        m = relax(m, k_m_on * driven, k_m_off, dt, exp)
+        c = toward(c, gain * m, k_c, dt, exp)
+        p = toward(p, recruitable * c / (1.0 + c), k_p, dt, exp)
+        a = relax(a, k_a_on * driven, k_a_off, dt, exp)
+        y = toward(y, ifnar_now, k_y, dt, exp)
+        rows.append((m, c, p, a, y))
     states = np.array(rows)
     out = {name: states[:, j] for j, name in enumerate(names)}
     out["ifn_alpha"] = signals["ifn_alpha"]
     out["signal"], out["ifnar_signal"] = signals["signal"], signals["ifnar_signal"]
-    out["direct_apoptosis_per_day"] = np.array(apoptosis)
-    out["pdc_kill_per_day"] = np.array([*by_pdcs, kappa * p * a * blockade])
+    out["direct_apoptosis_per_day"] = apoptosis
+    out["pdc_kill_per_day"] = kappa * out["recruited_pdc"] * out["killer_fraction"] * blockade
     out["innate_kill_per_day"] = out["pdc_kill_per_day"] + out["direct_apoptosis_per_day"]
     return out
+
+
+#: The registry numbers of the killers model itself (keywords of :func:`tumour_response`).
+OWN_NUMBERS = tuple(p for p in inspect.signature(tumour_response).parameters if p in PARAMETERS)
 
 
 def verdict(final_burden: float, untreated_final_burden: float) -> str:

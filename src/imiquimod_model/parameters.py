@@ -202,6 +202,36 @@ def validate(name: str, value: object) -> float:
     return x
 
 
+def validate_array(name: str, value: object, size: int) -> float | np.ndarray:
+    """:func:`validate` for a number or for one value per patient: ``value`` as a float, or
+    as a float array of shape ``(size,)``, if every entry is allowed for parameter ``name``.
+
+    Raises ``ValueError`` naming the parameter for any other shape, and with the registry's
+    message (as :func:`validate`) for the first entry that is not allowed.
+    """
+    if name not in PARAMETERS:
+        raise ValueError(f"unknown parameter {name!r}")
+    if isinstance(value, numbers.Real):
+        return validate(name, value)
+    array = real_numbers(name, value, PARAMETERS[name].unit)
+    if array.shape != (size,):
+        raise ValueError(
+            f"{name} must be one number or {size} numbers (shape ({size},)), "
+            f"not an array of shape {array.shape}"
+        )
+    p = PARAMETERS[name]
+    bad = ~np.isfinite(array) | (array < p.low) | (array > p.high)
+    if p.integer:
+        bad |= array != np.round(array)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        try:
+            validate(name, float(array[i]))
+        except ValueError as err:
+            raise ValueError(f"{err} (entry {i})") from None
+    return array
+
+
 def whole(name: str, value: object) -> int:
     """``value`` as an int if it is an allowed whole number for parameter ``name``; checked
     by :func:`validate` first, so 2.4, ``inf`` or ``True`` raise instead of being rounded."""

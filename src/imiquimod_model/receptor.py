@@ -45,11 +45,16 @@ def tlr7_engagement(
     """Fraction of maximal TLR7 response (0 to 1) at the given concentrations in µM."""
     ec50 = validate("tlr7_ec50_uM", tlr7_ec50_uM)
     hill = validate("tlr7_hill_coefficient", tlr7_hill_coefficient)
-    conc = _concentration(concentration_uM)
+    return hill_engagement(_concentration(concentration_uM), ec50, hill)
+
+
+def hill_engagement(concentration_uM: np.ndarray, ec50_uM, hill) -> np.ndarray:
+    """:func:`tlr7_engagement` for checked numbers: concentrations (µM, an array) and an
+    EC50 and Hill coefficient that broadcast with them (numbers, or arrays of patients)."""
     # 1 / (1 + (EC50/C)^n) is the Hill function written so that every floating-point step
     # is monotone in C (C/(C+EC50) can round down as C grows); C = 0 gives 1/inf = 0.
     with np.errstate(divide="ignore"):
-        return 1.0 / (1.0 + (ec50 / conc) ** hill)
+        return 1.0 / (1.0 + (ec50_uM / concentration_uM) ** hill)
 
 
 def adenosine_receptor_occupancy(
@@ -58,5 +63,10 @@ def adenosine_receptor_occupancy(
 ) -> np.ndarray:
     """Fraction (0 to 1) of adenosine A1/A2A receptors held by free imiquimod (µM)."""
     ki = validate("adenosine_receptor_ki_uM", adenosine_receptor_ki_uM)
-    conc = _concentration(concentration_uM)
-    return conc / (conc + ki)
+    return competitive_occupancy(_concentration(concentration_uM), ki)
+
+
+def competitive_occupancy(concentration_uM: np.ndarray, ki_uM) -> np.ndarray:
+    """:func:`adenosine_receptor_occupancy` for checked numbers: ``C/(C + K_A)``, with
+    ``ki_uM`` a number or an array of patients that broadcasts with the concentrations."""
+    return concentration_uM / (concentration_uM + ki_uM)

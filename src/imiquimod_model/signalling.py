@@ -38,12 +38,13 @@ True
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
 
-from .kinetics import rate_from_half_life, relax, toward
-from .parameters import default, one_of, real_numbers, validate
+from .kinetics import at_each_time, rate_from_half_life, relax, toward
+from .parameters import PARAMETERS, default, one_of, real_numbers, validate
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,19 @@ def simulate_signalling(
     ``engagement`` is the TLR7 engagement (0–1) and ``adenosine_occupancy`` the adenosine-
     receptor occupancy (0–1) at each time, each held until the next one.
     """
+    t, e, a = checked_inputs(time_h, engagement, adenosine_occupancy)
+    if not isinstance(genotype, Genotype):
+        raise ValueError("genotype must be a signalling.Genotype; see GENOTYPES")
+    given = locals()
+    numbers = {name: validate(name, given[name]) for name in NUMBERS}
+    return signalling_states(np.diff(t).tolist(), e, a, genotype, numbers)
+
+
+def checked_inputs(
+    time_h: object, engagement: object, adenosine_occupancy: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The time grid (h) and the inputs on it as float arrays, or the clear error of
+    :func:`simulate_signalling`."""
     t = real_numbers("time_h", time_h, "h")
     e = real_numbers("engagement", engagement)
     a = real_numbers("adenosine_occupancy", adenosine_occupancy)
@@ -109,58 +123,73 @@ def simulate_signalling(
     for name, x in (("engagement (TLR7 engagement)", e), ("adenosine_occupancy", a)):
         if x.shape != t.shape or np.any(~np.isfinite(x)) or np.any((x < 0) | (x > 1)):
             raise ValueError(f"{name} must lie between 0 and 1 at every time of time_h")
-    if not isinstance(genotype, Genotype):
-        raise ValueError("genotype must be a signalling.Genotype; see GENOTYPES")
-    k_n_on = 1 / validate("myeloid_activation_time_h", myeloid_activation_time_h)
-    k_n_off = rate_from_half_life(validate("myeloid_off_half_life_h", myeloid_off_half_life_h))
-    m_mono = validate("monocyte_share_of_nfkb_cytokines", monocyte_share_of_nfkb_cytokines)
-    k_k_on = 1 / validate("keratinocyte_activation_time_h", keratinocyte_activation_time_h)
-    k_k_off = rate_from_half_life(
-        validate("keratinocyte_off_half_life_h", keratinocyte_off_half_life_h)
-    )
-    k_i_on = 1 / validate("irf7_activation_time_h", irf7_activation_time_h)
-    k_i_off = rate_from_half_life(validate("irf7_off_half_life_h", irf7_off_half_life_h))
-    gain = validate("ifn_loop_gain", ifn_loop_gain)
-    has_ifnar = 1.0 if genotype.ifnar1 else 0.0
-    half_sat = validate("ifn_loop_half_saturation", ifn_loop_half_saturation)
-    k_r_on = 1 / validate("tolerance_onset_time_h", tolerance_onset_time_h)
-    k_r_off = rate_from_half_life(
-        validate("tolerance_recovery_half_life_h", tolerance_recovery_half_life_h)
-    )
-    priming_gain = validate("tlr7_priming_gain", tlr7_priming_gain)
-    k_p = rate_from_half_life(validate("tlr7_priming_half_life_h", tlr7_priming_half_life_h))
-    k_f = rate_from_half_life(validate("ifn_alpha_half_life_h", ifn_alpha_half_life_h))
+    return t, e, a
 
-    seen = e if genotype.tlr7 else np.zeros_like(e)  # no receptor, nothing engaged
+
+def signalling_states(
+    steps_h: list,
+    engagement: np.ndarray,
+    adenosine_occupancy: np.ndarray,
+    genotype: Genotype,
+    numbers: dict,
+) -> dict[str, np.ndarray]:
+    """The loop of :func:`simulate_signalling`, written once for one patient and for many.
+
+    ``engagement`` and ``adenosine_occupancy`` are the checked inputs on the time grid,
+    shape (T,) for one patient or (T, N) for N patients (time first), ``steps_h`` the
+    T − 1 time steps (h), and ``numbers`` the registry numbers of :data:`NUMBERS`, already
+    checked (floats, or arrays of shape (N,)). Returns each quantity on the grid, time
+    first.
+    """
+    k_n_on = 1 / numbers["myeloid_activation_time_h"]
+    k_n_off = rate_from_half_life(numbers["myeloid_off_half_life_h"])
+    m_mono = numbers["monocyte_share_of_nfkb_cytokines"]
+    k_k_on = 1 / numbers["keratinocyte_activation_time_h"]
+    k_k_off = rate_from_half_life(numbers["keratinocyte_off_half_life_h"])
+    k_i_on = 1 / numbers["irf7_activation_time_h"]
+    k_i_off = rate_from_half_life(numbers["irf7_off_half_life_h"])
+    gain = numbers["ifn_loop_gain"]
+    has_ifnar = 1.0 if genotype.ifnar1 else 0.0
+    half_sat = numbers["ifn_loop_half_saturation"]
+    k_r_on = 1 / numbers["tolerance_onset_time_h"]
+    k_r_off = rate_from_half_life(numbers["tolerance_recovery_half_life_h"])
+    priming_gain = numbers["tlr7_priming_gain"]
+    k_p = rate_from_half_life(numbers["tlr7_priming_half_life_h"])
+    k_f = rate_from_half_life(numbers["ifn_alpha_half_life_h"])
+
+    seen = engagement if genotype.tlr7 else np.zeros_like(engagement)  # no receptor: nothing
     passes = 1.0 if genotype.myd88 else 0.0
     in_pdc = 1.0 if genotype.pdc else 0.0
     in_monocytes = 1.0 if genotype.monocytes else 0.0
     immune_cells = (1.0 - m_mono) * in_pdc + m_mono * in_monocytes  # pDCs' share + monocytes'
-    blocked = a if genotype.tlr_independent else np.zeros_like(a)
-    # the loop works on Python floats and lists: numpy scalars cost ten times as much
-    steps = np.diff(t).tolist()
-    seen_at = np.asarray(seen, dtype=float).tolist()
-    blocked_at = np.asarray(blocked, dtype=float).tolist()
+    blocked = adenosine_occupancy if genotype.tlr_independent else np.zeros_like(seen)
+    # the loop takes Python floats for one patient (numpy scalars cost ten times as much)
+    seen, zero, exp = at_each_time(seen)
+    blocked, _, _ = at_each_time(blocked)
     names = ("refractory", "priming", "nfkb_immune", "nfkb_keratinocyte", "irf7", "ifn_alpha")
-    rows = [(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)]  # the states above, at each time
+    rows = [(zero, zero, zero, zero, zero, zero)]  # the states above, at each time
     signal, ifnar_signal = [], []
-    r = p = nm = nk = i7 = f = 0.0
-    for dt, engaged, occupied in zip(steps, seen_at[:-1], blocked_at[:-1], strict=True):
+    r = p = nm = nk = i7 = f = zero
+    for dt, engaged, occupied in zip(steps_h, seen[:-1], blocked[:-1], strict=True):
         s = passes * engaged * (1.0 - r) * (1.0 + priming_gain * p)
         phi = has_ifnar * f / (half_sat + f)
         signal.append(s)
         ifnar_signal.append(phi)
-        r = relax(r, k_r_on * passes * engaged, k_r_off, dt)
-        p = toward(p, phi, k_p, dt)
-        nm = relax(nm, k_n_on * s * immune_cells, k_n_off, dt)
-        nk = relax(nk, k_k_on * occupied, k_k_off, dt)
+        r = relax(r, k_r_on * passes * engaged, k_r_off, dt, exp)
+        p = toward(p, phi, k_p, dt, exp)
+        nm = relax(nm, k_n_on * s * immune_cells, k_n_off, dt, exp)
+        nk = relax(nk, k_k_on * occupied, k_k_off, dt, exp)
         i7_before = i7
-        i7 = relax(i7, k_i_on * s * in_pdc * (1.0 + gain * phi), k_i_off, dt)
-        f = toward(f, i7_before, k_f, dt)  # dF/dt = k_F (IRF7 − F)
+        i7 = relax(i7, k_i_on * s * in_pdc * (1.0 + gain * phi), k_i_off, dt, exp)
+        f = toward(f, i7_before, k_f, dt, exp)  # dF/dt = k_F (IRF7 − F)
         rows.append((r, p, nm, nk, i7, f))
-    signal.append(passes * seen_at[-1] * (1.0 - r) * (1.0 + priming_gain * p))
+    signal.append(passes * seen[-1] * (1.0 - r) * (1.0 + priming_gain * p))
     ifnar_signal.append(has_ifnar * f / (half_sat + f))
     states = np.array(rows)
     out = {name: states[:, j] for j, name in enumerate(names)}
     out["signal"], out["ifnar_signal"] = np.array(signal), np.array(ifnar_signal)
     return out
+
+
+#: The registry numbers the signalling model takes (keywords of :func:`simulate_signalling`).
+NUMBERS = tuple(p for p in inspect.signature(simulate_signalling).parameters if p in PARAMETERS)
