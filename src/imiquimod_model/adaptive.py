@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -48,8 +49,8 @@ import numpy as np
 from scipy.special import ndtr
 
 from .killers import TREATMENT, condition_named, logistic_step, tumour_course
-from .kinetics import rate_from_half_life, relax
-from .parameters import default, real_numbers, validate
+from .kinetics import at_each_time, rate_from_half_life, relax
+from .parameters import PARAMETERS, default, real_numbers, validate
 
 #: Steps in the delay chain: the delay is Erlang-distributed with this shape.
 DELAY_STEPS = 3
@@ -63,14 +64,17 @@ class Arms:
     memory: bool = True
 
 
-def _chain_step(rate: float, dt: float, steps: int) -> tuple[list[list[float]], list[float]]:
+def _chain_step(
+    rate: float, dt: float, steps: int, exp=math.exp
+) -> tuple[list[list[float]], list[float]]:
     """Exact one-step map of the delay chain with the input held over ``dt``.
 
     Returns ``(Phi, Gamma)`` with ``X(t + dt) = Phi·X(t) + Gamma·u``; for equal rates the
-    entries are Poisson (Erlang) weights.
+    entries are Poisson (Erlang) weights (arrays of patients for an array of rates with
+    ``exp=numpy.exp``).
     """
     x = rate * dt
-    decay = math.exp(-x)
+    decay = exp(-x)
     poisson = [decay * x**k / math.factorial(k) for k in range(steps)]
     phi = [[poisson[i - j] if i >= j else 0.0 for j in range(steps)] for i in range(steps)]
     gamma = [(1.0 - sum(poisson[: i + 1])) / rate for i in range(steps)]
@@ -230,29 +234,48 @@ def t_cells_and_memory(
     dt = float(t[1] - t[0])
     if dt <= 0 or not np.allclose(np.diff(t), dt):
         raise ValueError("time_days must be an even, increasing grid (days)")
-    rate = DELAY_STEPS / validate("dc_priming_delay_days", dc_priming_delay_days)
-    gain = validate("t_cell_recruitment_gain", t_cell_recruitment_gain)
-    k_e = rate_from_half_life(
-        validate("effector_t_cell_half_life_days", effector_t_cell_half_life_days)
-    )
-    k_m = validate("memory_formation_rate_per_day", memory_formation_rate_per_day)
+    given = locals()
+    numbers = {name: validate(name, given[name]) for name in T_CELL_NUMBERS}
+    return t_cell_states(dt, u, numbers, remembers=remembers)
+
+
+def t_cell_states(
+    dt_days: float, departures: np.ndarray, numbers: dict, *, remembers: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loop of :func:`t_cells_and_memory`, written once for one patient and for many:
+    ``departures`` (per day) on an even grid of step ``dt_days``, shape (T,) for one
+    patient or (T, N) for N patients (time first), and ``numbers`` the registry numbers of
+    :data:`T_CELL_NUMBERS`, already checked (floats, or arrays of shape (N,)). Returns
+    effector T cells and memory, each time first."""
+    u, zero, exp = at_each_time(departures)
+    rate = DELAY_STEPS / numbers["dc_priming_delay_days"]
+    gain = numbers["t_cell_recruitment_gain"]
+    k_e = rate_from_half_life(numbers["effector_t_cell_half_life_days"])
+    k_m = numbers["memory_formation_rate_per_day"]
     k_m *= 1.0 if remembers else 0.0
-    k_mem = rate_from_half_life(validate("memory_half_life_days", memory_half_life_days))
-    phi, (g0, g1, g2) = _chain_step(rate, dt, DELAY_STEPS)
+    k_mem = rate_from_half_life(numbers["memory_half_life_days"])
+    dt = dt_days
+    phi, (g0, g1, g2) = _chain_step(rate, dt, DELAY_STEPS, exp)
     (p0, _, _), (p1, p0_, _), (p2, p1_, p0__) = phi
-    x0 = x1 = x2 = e = m = 0.0  # the delay chain unrolled, as in lesion_course
+    x0 = x1 = x2 = e = m = zero  # the delay chain unrolled, as in lesion_course
     rows = [(e, m)]
-    for departing in u[:-1].tolist():
+    for departing in u[:-1]:
         x0, x1, x2 = (
             p0 * x0 + g0 * departing,
             p1 * x0 + p0_ * x1 + g1 * departing,
             p2 * x0 + p1_ * x1 + p0__ * x2 + g2 * departing,
         )
-        e = relax(e, gain * rate * x2, k_e, dt)
-        m = relax(m, k_m * e, k_mem, dt)
+        e = relax(e, gain * rate * x2, k_e, dt, exp)
+        m = relax(m, k_m * e, k_mem, dt, exp)
         rows.append((e, m))
     states = np.array(rows)
     return states[:, 0], states[:, 1]
+
+
+#: The registry numbers of the T cells and memory (keywords of :func:`t_cells_and_memory`).
+T_CELL_NUMBERS = tuple(
+    p for p in inspect.signature(t_cells_and_memory).parameters if p in PARAMETERS
+)
 
 
 DAYS_PER_MONTH = 365.25 / 12

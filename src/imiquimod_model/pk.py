@@ -34,6 +34,7 @@ array([  0.,  72., 168., 240.])
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -43,7 +44,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from .kinetics import rate_from_half_life
-from .parameters import default, real_numbers, validate
+from .parameters import PARAMETERS, default, real_numbers, validate
 
 HOURS_PER_WEEK = 168.0
 REFERENCE_STRENGTH_PERCENT = 5.0  # the strength at which the registry's flux is stated
@@ -155,25 +156,47 @@ def uptake_rate_per_h(
     """
     flux = validate("stratum_corneum_flux_ug_per_cm2_h", flux_ug_per_cm2_h)
     flux *= validate("site_flux_factor", site_flux_factor)
+    return _uptake(schedule, flux)
+
+
+def _uptake(schedule: Schedule, flux):
+    """:func:`uptake_rate_per_h` for a checked flux on the treated skin (a number, or an
+    array of patients)."""
     if schedule.cream_mg == 0:
-        return 0.0
+        return 0.0 * flux
     drug_at_reference_mg = schedule.cream_mg * REFERENCE_STRENGTH_PERCENT / 100.0
     if drug_at_reference_mg == 0.0:  # a layer too thin to hold a representable amount
-        return math.inf
+        return 0.0 * flux + math.inf
     return flux * 1e-3 * schedule.area_cm2 / drug_at_reference_mg
 
 
+def transfer_rates(schedule: Schedule, numbers: dict, site_flux_factor=1.0) -> dict:
+    """The first-order rates (1/h) between the places, from checked registry numbers of
+    :data:`NUMBERS` and flux factor (numbers, or arrays of patients)."""
+    return {
+        "uptake": _uptake(
+            schedule, numbers["stratum_corneum_flux_ug_per_cm2_h"] * site_flux_factor
+        ),
+        "release": rate_from_half_life(numbers["stratum_corneum_half_life_h"]),
+        "desquamation": 1.0 / (24.0 * numbers["stratum_corneum_turnover_days"]),
+        "clearance": rate_from_half_life(numbers["viable_skin_half_life_h"]),
+        "elimination": rate_from_half_life(numbers["serum_elimination_half_life_h"]),
+    }
+
+
 def _rate_matrix(rates: dict[str, float], cream_on: bool) -> np.ndarray:
-    """Matrix K of dx/dt = K x over the places of :data:`PLACES`, 1/h."""
-    k = np.zeros((len(PLACES), len(PLACES)))
+    """Matrix K of dx/dt = K x over the places of :data:`PLACES`, 1/h (a stack of them,
+    shape (N, places, places), for rates that are arrays of N patients)."""
+    shape = np.broadcast_shapes(*(np.shape(rate) for rate in rates.values()))
+    k = np.zeros((*shape, len(PLACES), len(PLACES)))
 
     def move(source: int, target: int, rate: float) -> None:
-        k[source, source] -= rate
-        k[target, source] += rate
+        k[..., source, source] -= rate
+        k[..., target, source] += rate
 
     if cream_on:
         move(CREAM, SC, rates["uptake"])
-        k[ABSORBED, CREAM] += rates["uptake"]
+        k[..., ABSORBED, CREAM] += rates["uptake"]
     move(SC, VIABLE, rates["release"])
     move(SC, DESQUAMATED, rates["desquamation"])
     move(VIABLE, BLOOD, rates["clearance"])
@@ -181,22 +204,23 @@ def _rate_matrix(rates: dict[str, float], cream_on: bool) -> np.ndarray:
     return k
 
 
-def _trajectory(step: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
-    """Rows x, S·x, S²·x, ... (``n`` rows) for the one-step matrix S = ``step``.
+def _trajectory(step: np.ndarray, x: np.ndarray, n: int, keep: slice = slice(None)) -> np.ndarray:
+    """Rows x, S·x, S²·x, ... (``n`` rows) for the one-step matrix S = ``step``, with the
+    places ``keep`` of each row; for a stack of N matrices and N states, N such tables.
 
     Computed in blocks of about √n rows: the first block step by step, each later one from
     the block before in one product with S^m, so that the work in Python grows as √n.
     """
     m = max(1, math.isqrt(n))
-    block = np.empty((m, len(x)))
-    block[0] = x
+    block = np.empty((*x.shape[:-1], m, x.shape[-1]))
+    block[..., 0, :] = x
     for k in range(1, m):
-        block[k] = step @ block[k - 1]
-    jump_t = np.linalg.matrix_power(step, m).T
-    out = np.empty((n, len(x)))
+        block[..., k, :] = (step @ block[..., k - 1, :, None])[..., 0]
+    jump_t = np.linalg.matrix_power(step, m).swapaxes(-1, -2)
+    out = np.empty((*x.shape[:-1], n, len(range(x.shape[-1])[keep])))
     for start in range(0, n, m):
         rows = min(m, n - start)
-        out[start : start + rows] = block[:rows]
+        out[..., start : start + rows, :] = block[..., :rows, keep]
         block = block @ jump_t
     return out
 
@@ -207,28 +231,80 @@ _INSTANT = 50.0
 
 
 def _single_application(
-    n_steps: int, dt_h: float, contact_h: float, rates: dict[str, float]
+    n_steps: int, dt_h: float, contact_h: float, rates: dict, keep: slice = slice(None)
 ) -> np.ndarray:
-    """Amounts (n_steps × places) after applying 1 mg at t = 0, on the grid k·dt."""
-    out = np.empty((n_steps, len(PLACES)))
-    start = np.zeros(len(PLACES))
-    if rates["uptake"] * dt_h > _INSTANT:  # a layer this thin is gone within one step
-        start[SC] = start[ABSORBED] = 1.0
-        rates = {**rates, "uptake": 0.0}
-    else:
-        start[CREAM] = 1.0
+    """Amounts (n_steps × places ``keep``) after applying 1 mg at t = 0, on the grid k·dt;
+    for rates that are arrays of N patients, shape (N, n_steps, places kept)."""
+    shape = np.broadcast_shapes(*(np.shape(rate) for rate in rates.values()))
+    instant = np.asarray(rates["uptake"]) * dt_h > _INSTANT  # a layer gone within one step
+    start = np.zeros((*shape, len(PLACES)))
+    start[..., SC] = start[..., ABSORBED] = instant
+    start[..., CREAM] = ~instant
+    rates = {**rates, "uptake": np.where(instant, 0.0, rates["uptake"])}
     on = _rate_matrix(rates, cream_on=True)
     off = _rate_matrix(rates, cream_on=False)
     n_on = min(n_steps, math.ceil(contact_h / dt_h - 1e-9))
     # grid points strictly inside the contact period
-    out[:n_on] = _trajectory(expm(on * dt_h), start, n_on)
+    out = np.empty((*shape, n_steps, len(range(len(PLACES))[keep])))
+    out[..., :n_on, :] = _trajectory(expm(on * dt_h), start, n_on, keep)
     if n_on < n_steps:
-        x = expm(on * contact_h) @ start
-        x[WASHED_OFF] += x[CREAM]  # wash-off at the end of contact
-        x[CREAM] = 0.0
-        x = expm(off * (n_on * dt_h - contact_h)) @ x
-        out[n_on:] = _trajectory(expm(off * dt_h), x, n_steps - n_on)
+        x = (expm(on * contact_h) @ start[..., None])[..., 0]
+        x[..., WASHED_OFF] += x[..., CREAM]  # wash-off at the end of contact
+        x[..., CREAM] = 0.0
+        x = (expm(off * (n_on * dt_h - contact_h)) @ x[..., None])[..., 0]
+        out[..., n_on:, :] = _trajectory(expm(off * dt_h), x, n_steps - n_on, keep)
     return out
+
+
+def _time_grid(schedule: Schedule, duration_h: object, time_step_h: object) -> np.ndarray:
+    """The grid (h) of :func:`topical_exposure`, or its clear error for a bad duration or
+    step."""
+    if isinstance(time_step_h, bool) or not (
+        isinstance(time_step_h, int | float) and 0.01 <= time_step_h <= 1.0
+    ):
+        raise ValueError(f"time_step_h = {time_step_h!r} h is outside 0.01 to 1 h")
+    given = None if duration_h is None else real_numbers("duration_h", duration_h, "h")
+    if given is not None and given.ndim:
+        raise ValueError(f"duration_h = {duration_h!r} must be one number of hours")
+    total_h = schedule.duration_h if given is None else float(given)
+    if not 0 < total_h <= 20 * 52 * HOURS_PER_WEEK:
+        raise ValueError(f"duration_h = {duration_h!r} h must be positive and at most 20 years")
+    n = round(total_h / time_step_h) + 1
+    return np.arange(n) * time_step_h
+
+
+def course_amounts(
+    schedule: Schedule, rates: dict, n: int, time_step_h: float, keep: slice = slice(None)
+) -> np.ndarray:
+    """Amounts (mg) in the places ``keep`` at the ``n`` times k·``time_step_h`` (h) for the
+    whole schedule: each application's response, shifted to its start (the transfer is
+    linear). Shape (n, places kept), or (N, n, places kept) for rates that are arrays of N
+    patients (:func:`transfer_rates`)."""
+    unit = _single_application(n, time_step_h, schedule.contact_hours, rates, keep)
+    amounts = np.zeros_like(unit)
+    dose = schedule.dose_mg
+    for i in _application_steps(schedule, time_step_h, n):
+        amounts[..., i:, :] += dose * unit[..., : n - i, :]
+    return amounts
+
+
+def _application_steps(schedule: Schedule, time_step_h: float, n: int) -> np.ndarray:
+    """The grid points (indices) at which an application starts, before the n-th."""
+    starts = np.rint(schedule.application_times_h() / time_step_h).astype(int)
+    return starts[starts < n]
+
+
+def skin_concentration_uM(viable_skin_mg, area_cm2, depth_um, molar_mass_g_per_mol):
+    """All drug in the viable skin layer (free, bound or undissolved) per volume, µM, for
+    ``viable_skin_mg`` over ``area_cm2`` in a layer ``depth_um`` deep."""
+    volume_mL = area_cm2 * depth_um * 1e-4  # cm³
+    grams_per_litre = viable_skin_mg / volume_mL  # mg/mL = g/L
+    return grams_per_litre / molar_mass_g_per_mol * 1e6
+
+
+def free_concentration(total_uM, unbound_fraction, solubility_uM):
+    """Free drug in the viable skin, µM: the unbound share of the total, at most soluble."""
+    return np.minimum(unbound_fraction * total_uM, solubility_uM)
 
 
 @dataclass(frozen=True)
@@ -252,15 +328,18 @@ class Exposure:
     @cached_property
     def total_skin_concentration_uM(self) -> np.ndarray:
         """All drug in the viable skin layer (free, bound or undissolved) per volume, µM."""
-        volume_mL = self.treated_area_cm2 * self.skin_layer_depth_um * 1e-4  # cm³
-        grams_per_litre = self.amount("viable_skin") / volume_mL  # mg/mL = g/L
-        return grams_per_litre / self.molar_mass_g_per_mol * 1e6
+        return skin_concentration_uM(
+            self.amount("viable_skin"),
+            self.treated_area_cm2,
+            self.skin_layer_depth_um,
+            self.molar_mass_g_per_mol,
+        )
 
     @cached_property
     def free_concentration_uM(self) -> np.ndarray:
         """Free drug in the viable skin, µM: unbound share of the total, at most soluble."""
-        return np.minimum(
-            self.unbound_fraction * self.total_skin_concentration_uM, self.solubility_uM
+        return free_concentration(
+            self.total_skin_concentration_uM, self.unbound_fraction, self.solubility_uM
         )
 
     @cached_property
@@ -299,45 +378,18 @@ def topical_exposure(
     """
     if not isinstance(schedule, Schedule):
         raise ValueError("schedule must be a pk.Schedule")
-    if isinstance(time_step_h, bool) or not (
-        isinstance(time_step_h, int | float) and 0.01 <= time_step_h <= 1.0
-    ):
-        raise ValueError(f"time_step_h = {time_step_h!r} h is outside 0.01 to 1 h")
-    rates = {
-        "uptake": uptake_rate_per_h(schedule, stratum_corneum_flux_ug_per_cm2_h, site_flux_factor),
-        "release": rate_from_half_life(
-            validate("stratum_corneum_half_life_h", stratum_corneum_half_life_h)
-        ),
-        "desquamation": 1.0
-        / (24.0 * validate("stratum_corneum_turnover_days", stratum_corneum_turnover_days)),
-        "clearance": rate_from_half_life(
-            validate("viable_skin_half_life_h", viable_skin_half_life_h)
-        ),
-        "elimination": rate_from_half_life(
-            validate("serum_elimination_half_life_h", serum_elimination_half_life_h)
-        ),
-    }
-    depth = validate("skin_layer_depth_um", skin_layer_depth_um)
-    unbound = validate("unbound_fraction_in_skin", unbound_fraction_in_skin)
-    solubility = validate("aqueous_solubility_uM", aqueous_solubility_uM)
-    volume = validate("volume_of_distribution_L", volume_of_distribution_L)
-    given = None if duration_h is None else real_numbers("duration_h", duration_h, "h")
-    if given is not None and given.ndim:
-        raise ValueError(f"duration_h = {duration_h!r} must be one number of hours")
-    total_h = schedule.duration_h if given is None else float(given)
-    if not 0 < total_h <= 20 * 52 * HOURS_PER_WEEK:
-        raise ValueError(f"duration_h = {duration_h!r} h must be positive and at most 20 years")
-
-    n = round(total_h / time_step_h) + 1
-    time = np.arange(n) * time_step_h
-    unit = _single_application(n, time_step_h, schedule.contact_hours, rates)
-    amounts = np.zeros_like(unit)
-    applied = np.zeros(n)
-    dose = schedule.dose_mg
-    starts = np.rint(schedule.application_times_h() / time_step_h).astype(int)
-    for i in starts[starts < n]:
-        amounts[i:] += dose * unit[: n - i]
-        applied[i:] += dose
+    time = _time_grid(schedule, duration_h, time_step_h)
+    given = locals()
+    numbers = {name: validate(name, given[name]) for name in NUMBERS}
+    rates = transfer_rates(schedule, numbers, validate("site_flux_factor", site_flux_factor))
+    depth = numbers["skin_layer_depth_um"]
+    unbound = numbers["unbound_fraction_in_skin"]
+    solubility = numbers["aqueous_solubility_uM"]
+    volume = numbers["volume_of_distribution_L"]
+    amounts = course_amounts(schedule, rates, len(time), time_step_h)
+    applied = np.zeros(len(time))
+    for i in _application_steps(schedule, time_step_h, len(time)):
+        applied[i:] += schedule.dose_mg
     return Exposure(
         time,
         amounts,
@@ -349,6 +401,15 @@ def topical_exposure(
         volume,
         default("molar_mass_g_per_mol"),
     )
+
+
+#: The registry numbers of the transfer (keywords of :func:`topical_exposure`), but for the
+#: flux factor of the treated skin, which is the patient's rather than the drug's.
+NUMBERS = tuple(
+    p
+    for p in inspect.signature(topical_exposure).parameters
+    if p in PARAMETERS and p != "site_flux_factor"
+)
 
 
 def absorbed_fraction(
