@@ -10,7 +10,9 @@
 - virtual trial: 1,000 patients on a 16-week course, per-patient outcomes and the predicted
   clearance with its band (median < 50 ms), for a schedule seen before and a new one;
 - calibration: maximum likelihood and posterior draws (< 2 min), and the leave-one-trial-out
-  refits.
+  refits;
+- the chain for many patients at once (16 weeks of cream 3 a week and 8 weeks after,
+  hourly) for N = 5, 160 and 640 parameter sets × permeability nodes (N = 640 well under 1 s).
 
 Results are printed and written to _build/bench.json.
 """
@@ -99,6 +101,30 @@ def calibration_time() -> dict[str, float]:
     start = time.perf_counter()
     trials.leave_one_trial_out(best)
     return {"fit_with_posterior_s": fit_s, "leave_one_trial_out_s": time.perf_counter() - start}
+
+
+def chain_many(sizes: tuple[int, ...] = (5, 160, 640), repeats: int = 3) -> dict[str, dict]:
+    """Seconds for :func:`chain.solve_chain` on N patients (a spread of flux factors and of
+    two assumed numbers), 16 weeks of 3 a week and 8 weeks after, hourly."""
+    from imiquimod_model import pk
+    from imiquimod_model.chain import solve_chain
+
+    schedule = pk.Schedule(applications_per_week=3, weeks=16)
+    rng = np.random.default_rng(0)
+    results = {}
+    for n in sizes:
+        flux = np.exp(rng.normal(0.0, 0.5, n))
+        values = {
+            "pdc_killing_rate_per_day": rng.uniform(1.0, 8.0, n),
+            "tlr7_ec50_uM": rng.uniform(1.0, 10.0, n),
+        }
+        seconds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            solve_chain(schedule, flux, 24 * pk.HOURS_PER_WEEK, values=values)
+            seconds.append(time.perf_counter() - start)
+        results[f"N={n}"] = {"median_s": statistics.median(seconds), "min_s": min(seconds)}
+    return results
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -299,6 +325,7 @@ def main() -> None:
     results = {"live_update": live_updates()}
     results["virtual_trial"] = virtual_trials()
     results["calibration"] = calibration_time()
+    results["chain_many"] = chain_many()
     results["static_repaint"], results["page_weight"] = static_repaints_and_weights()
     results["book_build"] = book_build_times()
     results["jupyterlab_repaint"] = jupyterlab_repaints()

@@ -256,7 +256,7 @@ def _single_application(
     return out
 
 
-def _time_grid(schedule: Schedule, duration_h: object, time_step_h: object) -> np.ndarray:
+def time_grid(schedule: Schedule, duration_h: object, time_step_h: object) -> np.ndarray:
     """The grid (h) of :func:`topical_exposure`, or its clear error for a bad duration or
     step."""
     if isinstance(time_step_h, bool) or not (
@@ -280,11 +280,12 @@ def course_amounts(
     whole schedule: each application's response, shifted to its start (the transfer is
     linear). Shape (n, places kept), or (N, n, places kept) for rates that are arrays of N
     patients (:func:`transfer_rates`)."""
-    unit = _single_application(n, time_step_h, schedule.contact_hours, rates, keep)
-    amounts = np.zeros_like(unit)
-    dose = schedule.dose_mg
+    dose = schedule.dose_mg * _single_application(
+        n, time_step_h, schedule.contact_hours, rates, keep
+    )
+    amounts = np.zeros_like(dose)
     for i in _application_steps(schedule, time_step_h, n):
-        amounts[..., i:, :] += dose * unit[..., : n - i, :]
+        amounts[..., i:, :] += dose[..., : n - i, :]
     return amounts
 
 
@@ -378,7 +379,7 @@ def topical_exposure(
     """
     if not isinstance(schedule, Schedule):
         raise ValueError("schedule must be a pk.Schedule")
-    time = _time_grid(schedule, duration_h, time_step_h)
+    time = time_grid(schedule, duration_h, time_step_h)
     given = locals()
     numbers = {name: validate(name, given[name]) for name in NUMBERS}
     rates = transfer_rates(schedule, numbers, validate("site_flux_factor", site_flux_factor))
