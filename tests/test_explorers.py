@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -45,7 +46,42 @@ def test_static_data_are_the_model_runs_for_every_combination(static):
         index = sum(i * s for i, s in zip(combo, data["strides"], strict=True))
         for stored, trace in zip(data["traces"], explorer.traces(), strict=True):
             y = np.array(data["arrays"][stored["y"][index]], dtype=float)
-            assert np.allclose(y, trace.y(model), rtol=6e-4, atol=1e-300, equal_nan=True)
+            expected = trace.y(model)
+            panel = explorer.panels[trace.curve.panel]
+            if panel.log_y:  # compared in log10 units; a log axis draws nothing at 0 or below
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    y, expected = np.log10(y), np.log10(np.where(expected > 0, expected, np.nan))
+            # each value kept to 1/LEVELS of its panel's height
+            step = (panel.y_range[1] - panel.y_range[0]) / explorers.LEVELS
+            assert np.allclose(y, expected, rtol=0, atol=step, equal_nan=True)
+
+
+def test_stored_curves_decode_to_what_they_encode():
+    values = np.array([0.0, 0.123456, np.nan, 2.5, -1.0])
+    assert explorers.decoded(explorers.encoded(values, 4, False), 4, False) == [
+        0.0,
+        0.1235,
+        None,
+        2.5,
+        -1.0,
+    ]
+    logged = explorers.decoded(explorers.encoded(values, 3, True), 3, True)
+    assert logged[0] is None and logged[2] is None and logged[4] is None  # not drawable
+    assert np.isclose(logged[1], 0.123456, rtol=1.2e-3) and np.isclose(logged[3], 2.5, rtol=1e-3)
+
+
+def test_a_choice_among_peers_prints_every_option_as_a_table():
+    """On paper, the comparison explorer shows every comparison, not just the first."""
+    from imiquimod_model.book.figures import outcomes as chapter
+
+    table = explorers.every_choice_table(chapter.COMPARISON)
+    assert "imq-print-only" in table
+    for option in chapter.COMPARISON.controls[0].grid:
+        assert f">{html.escape(option)}</th>" in table
+    for tick in chapter.COMPARISON.x_ticks:
+        assert f">{html.escape(tick)}</th>" in table
+    assert table in explorers.static_html(chapter.COMPARISON)
+    assert explorers.every_choice_table(chapter.VIRTUAL_TRIAL) == ""  # a course: its defaults
 
 
 def test_interval_bars_are_one_line_of_low_high_gap_per_point():

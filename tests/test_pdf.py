@@ -3,13 +3,16 @@ figures drawn, the explorers described in place of their controls, offered by th
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 
 import pytest
 
 from .conftest import ROOT
 
 PDF = ROOT / "_build" / "html" / "_downloads" / "how-imiquimod-works.pdf"
+SINGLE = ROOT / "_build" / "singlehtml"
 pytestmark = pytest.mark.book
 
 
@@ -130,3 +133,74 @@ def test_no_table_or_figure_is_cut_on_paper(browser):
 def test_the_site_offers_the_pdf(site):
     html = (site / "book" / "outcomes.html").read_text()
     assert "../_downloads/how-imiquimod-works.pdf" in html
+
+
+def _squeezed(text: str) -> str:
+    """Text as compared across the HTML and the PDF: ligatures undone, no white space."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _layout(script: str) -> dict | None:
+    """The layout a ``Plotly.newPlot(id, data, layout, config)`` call in ``script`` draws."""
+    start = script.find("Plotly.newPlot(")
+    if start < 0:
+        return None
+    decoder, at = json.JSONDecoder(), script.index(",", start) + 1
+    _, at = decoder.raw_decode(script, len(script) - len(script[at:].lstrip()))
+    at = script.index(",", at) + 1
+    layout, _ = decoder.raw_decode(script, len(script) - len(script[at:].lstrip()))
+    return layout
+
+
+def _printed_figures() -> list[tuple[str, list[str]]]:
+    """Each numbered figure of the single-page build with a plot: its caption's opening
+    and the texts that must print on the caption's page (its axis titles; for an explorer
+    printed as the table of every choice, the table's caption and row labels)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((SINGLE / "book" / "intro.html").read_text(), "html.parser")
+    found = []
+    for figure in soup.select("figure"):
+        number = figure.select_one(".caption-number")
+        if number is None or figure.select_one(".plotly-graph-div") is None:
+            continue
+        caption = number.get_text() + figure.select_one(".caption-text").get_text()[:40]
+        table = figure.select_one("table.imq-every-choice")
+        if table is not None:
+            texts = [table.caption.get_text()[:40]]
+            texts += [th.get_text() for th in table.select("tbody th")]
+        else:
+            texts = []
+            for script in figure.select("script"):
+                for key, axis in (_layout(script.get_text()) or {}).items():
+                    if re.fullmatch(r"[xy]axis\d*", key) and (axis.get("title") or {}).get("text"):
+                        texts.append(re.sub(r"<[^>]+>", " ", axis["title"]["text"]))
+        found.append((caption, texts))
+    return found
+
+
+def test_no_figure_is_split_across_pages(pages):
+    """A figure prints whole, on its caption's page: every axis title of it is on the page
+    that has its caption (a figure taller than a page prints in pieces, each with its axes,
+    the last above the caption)."""
+    squeezed = [_squeezed(page) for page in pages]
+    figures = _printed_figures()
+    assert len(figures) >= 10
+    for caption, texts in figures:
+        on = [n for n, page in enumerate(squeezed) if _squeezed(caption) in page]
+        assert len(on) == 1, caption
+        page = squeezed[on[0]]
+        missing = [t for t in texts if _squeezed(t) not in page]
+        assert texts and not missing, (caption, on[0] + 1, missing)
+
+
+def test_every_comparison_of_the_comparison_explorer_is_printed(text):
+    """Paper has no menu: the comparison explorer prints every trial and endpoint it
+    offers, each with its numbers, not only the one the page opens at."""
+    from imiquimod_model.book.figures import outcomes as chapter
+
+    flat = _squeezed(text)
+    (control,) = chapter.COMPARISON.controls
+    for option in control.grid:
+        assert _squeezed(option) in flat, option
+    assert _squeezed("85 (66–94)") in flat  # Krawtchenko 2007's imiquimod arm, with its interval

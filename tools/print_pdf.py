@@ -73,8 +73,61 @@ def _print(page) -> bytes:
 
 #: the tallest a figure of a few panels is printed, in px: with its settings and caption it
 #: then fits one A4 page (about 980 px high), so it is not parted from them. A figure of
-#: one row per item (the forest plot) is taller than any page and keeps its height.
+#: one row per item (the forest plot) is taller than any page: it is printed in pieces.
 PRINTED_FIGURE_PX = (700, 1000)
+#: the tallest piece of a figure taller than a page, in px: the last, with the caption
+#: under it, still fits an A4 page
+PIECE_PX = 860
+#: JavaScript: every figure taller than ``PIECE_PX`` redrawn as pieces one under the other,
+#: each a page high at most and with the figure's axes, legend and margins, cut in the
+#: widest gap between its rows (data points and row labels) in the lower part of a piece,
+#: so that no row is cut and each piece is kept whole on a page; the figure itself is hidden.
+#: Works on figures whose one y axis runs top to bottom over rows (``yaxis.range``).
+IN_PIECES = """(budget) => Promise.all([...document.querySelectorAll('.js-plotly-plot')]
+    .filter(gd => gd._fullLayout.height > budget && !gd._fullLayout.yaxis2)
+    .flatMap(gd => {
+      const full = gd._fullLayout, [low, high] = full.yaxis.range;
+      const perUnit = full._size.h / (high - low);
+      const room = (budget - full.margin.t - full.margin.b) / perUnit;  // data units a piece
+      const rows = [...new Set([
+        ...gd._fullData.flatMap(t => Array.from(t.y || []).filter(Number.isFinite)),
+        ...(gd.layout.annotations || []).filter(a => a.yref === 'y').map(a => a.y),
+      ])].sort((a, b) => b - a);
+      const cuts = [high];
+      while (cuts[cuts.length - 1] - low > room) {
+        const top = cuts[cuts.length - 1];
+        let best = null, widest = -1;
+        for (let i = 1; i < rows.length; i++) {
+          const mid = (rows[i - 1] + rows[i]) / 2, gap = rows[i - 1] - rows[i];
+          if (top - mid <= room && top - mid >= 0.6 * room && gap >= widest) {
+            best = mid; widest = gap;
+          }
+        }
+        cuts.push(best === null ? top - room : best);
+      }
+      cuts.push(low);
+      gd.style.display = 'none';
+      // the figure may now break between its pieces (each kept whole), so that its first
+      // piece starts under the text before it instead of leaving that page empty
+      const holder = gd.closest('figure, .imq-explorer');
+      if (holder) { holder.style.breakInside = 'auto'; }
+      let after = gd;
+      return cuts.slice(1).map((bottom, k) => {
+        const top = cuts[k], div = document.createElement('div');
+        div.className = 'imq-figure-piece';
+        div.style.breakInside = 'avoid';
+        after.after(div);
+        after = div;
+        const layout = Object.assign({}, gd.layout, {
+          height: Math.round((top - bottom) * perUnit + full.margin.t + full.margin.b),
+          yaxis: Object.assign({}, gd.layout.yaxis, {range: [bottom, top]}),
+          annotations: (gd.layout.annotations || []).filter(
+            a => a.yref !== 'y' || (a.y >= bottom && a.y <= top)),
+        });
+        const data = gd.data.map(t => Object.assign({}, t));
+        return Plotly.newPlot(div, data, layout, {staticPlot: true, responsive: false});
+      });
+    }))"""
 #: JavaScript: every figure between ``[height, tallest]`` redrawn at ``height``, in a box
 #: of that height (plotly's own wrapper keeps the height the figure was written with)
 SHORTENED = """([height, tallest]) => Promise.all([...document.querySelectorAll('.js-plotly-plot')]
@@ -83,6 +136,15 @@ SHORTENED = """([height, tallest]) => Promise.all([...document.querySelectorAll(
       gd.style.height = gd.parentElement.style.height = height + 'px';
       return Plotly.relayout(gd, {height});
     }))"""
+
+
+#: a table shorter than this (px) is kept whole on one page; a longer one may break
+#: between its rows (its header repeats), so that it does not leave most of a page empty
+SHORT_TABLE_PX = 300
+#: JavaScript: keep every short table (with its caption) whole
+SHORT_TABLES_WHOLE = """(tallest) => document.querySelectorAll('table').forEach(t => {
+    if (t.getBoundingClientRect().height < tallest) { t.style.breakInside = 'avoid'; }
+  })"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -118,6 +180,8 @@ def print_book(out: Path = PDF) -> Path:
             page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's and the icons'
 
             page.evaluate(SHORTENED, PRINTED_FIGURE_PX)
+            page.evaluate(IN_PIECES, PIECE_PX)
+            page.evaluate(SHORT_TABLES_WHOLE, SHORT_TABLE_PX)
             page.emulate_media(media="print")
             titles = [_flat(t) for t in page.evaluate(CONTENTS)]
             page.evaluate(NUMBER_CONTENTS, start_pages(_print(page), titles))

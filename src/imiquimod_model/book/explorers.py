@@ -39,7 +39,7 @@ from plotly.subplots import make_subplots
 
 from ..parameters import PARAMETERS, validate
 from .livefigure import PLOTLY_CONFIG, LiveFigure
-from .reporting import COUNTED, quantity_text, unit_text
+from .reporting import COUNTED, number_text, quantity_text, unit_text
 
 MODE_VARIABLE = "IMIQUIMOD_EXPLORER_MODE"
 MAX_CONTROLS = 5  # the virtual trial: indication, strength, frequency, weeks, cycles
@@ -336,27 +336,89 @@ def _rounded(array: np.ndarray) -> list[float]:
     return [None if np.isnan(v) else v for v in rounded.tolist()]  # JSON null: a gap
 
 
+#: a stored curve keeps 1/10,000 of its panel's height (a tenth of a pixel on a figure
+#: 1,000 px tall), in log10 units on a log panel
+LEVELS = 10_000
+
+
+def _decimals(panel: Panel) -> int:
+    """Decimals a panel's values are stored to: the largest step that is a power of ten and
+    at most 1/LEVELS of the panel's height (log10 units on a log panel)."""
+    low, high = panel.y_range
+    return -math.floor(math.log10((high - low) / LEVELS))
+
+
+def encoded(values: np.ndarray, decimals: int, log: bool) -> list[int | None]:
+    """A curve as the page stores it: its values (log10 values where ``log``) in steps of
+    ``10**-decimals``, each as the difference from the one before (small integers, which
+    gzip packs several times tighter than the decimals); ``None`` for a gap, and on a log
+    panel for a value the axis cannot draw (zero or below).
+
+    >>> encoded(np.array([0.5, 0.52, np.nan, 0.5]), 2, False)
+    [50, 2, None, -2]
+    >>> decoded([50, 2, None, -2], 2, False)
+    [0.5, 0.52, None, 0.5]
+    """
+    a = np.asarray(values, dtype=float)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = np.where(a > 0, np.log10(a), np.nan)
+    steps = np.round(a * 10.0**decimals)
+    out: list[int | None] = []
+    last = 0
+    for step in steps.tolist():
+        if math.isnan(step):
+            out.append(None)
+        else:
+            out.append(int(step) - last)
+            last = int(step)
+    return out
+
+
+def decoded(deltas: list[int | None], decimals: int, log: bool) -> list[float | None]:
+    """The values :func:`encoded` stored, as the page's script computes them."""
+    scale, total, out = 10**decimals, 0, []
+    for delta in deltas:
+        if delta is None:
+            out.append(None)
+            continue
+        total += delta
+        out.append(10 ** (total / scale) if log else total / scale)
+    return out
+
+
 def precompute(explorer: Explorer) -> dict[str, object]:
     """Run the model over the controls' grid; return the page's data (JSON-ready).
 
-    Identical arrays are stored once: ``traces[i]["y"][combo]`` indexes ``arrays`` for
-    the figure's i-th trace (:meth:`Explorer.traces`; ``"bars"`` marks interval bars). A
-    combination's index is
-    ``sum(position_j * strides[j])``.
+    Each trace's curves are stored by :func:`encoded`, to ``decimals`` decimals of its
+    panel's values (log10 values where ``log``), and identical curves once:
+    ``traces[i]["y"][combo]`` indexes ``arrays`` for the figure's i-th trace
+    (:meth:`Explorer.traces`; ``"bars"`` marks interval bars). A combination's index is
+    ``sum(position_j * strides[j])``. :func:`unpacked` gives the values back.
     """
     grids = [c.grid for c in explorer.controls]
     sizes = [len(g) for g in grids]
     strides = [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
-    arrays: list[list[float | None]] = []
+    arrays: list[list[int | None]] = []
     seen: dict[tuple, int] = {}
     drawn = explorer.traces()
-    traces: list[dict] = [{"y": [], **({"bars": True} if t.bars else {})} for t in drawn]
+    traces: list[dict] = []
+    for t in drawn:
+        panel = explorer.panels[t.curve.panel]
+        traces.append(
+            {
+                "y": [],
+                "decimals": _decimals(panel),
+                **({"log": True} if panel.log_y else {}),
+                **({"bars": True} if t.bars else {}),
+            }
+        )
 
-    def store(values) -> int:
-        key = tuple(_rounded(values))
+    def store(values, decimals: int, log: bool) -> int:
+        key = (decimals, log, tuple(encoded(values, decimals, log)))
         if key not in seen:
             seen[key] = len(arrays)
-            arrays.append(list(key))
+            arrays.append(list(key[2]))
         return seen[key]
 
     x_values = None
@@ -369,7 +431,8 @@ def precompute(explorer: Explorer) -> dict[str, object]:
         elif x != x_values:
             raise ValueError(f"explorer {explorer.name}: x must not depend on the controls")
         for stored, trace in zip(traces, drawn, strict=True):
-            stored["y"].append(store(trace.y(outputs)))
+            y = trace.y(outputs)
+            stored["y"].append(store(y, stored["decimals"], stored.get("log", False)))
     return {
         "name": explorer.name,
         "controls": [
@@ -450,8 +513,71 @@ def packed(data: Mapping[str, object]) -> str:
 
 
 def unpacked(text: str) -> dict:
-    """The runs back from :func:`packed`'s text."""
-    return json.loads(gzip.decompress(base64.b64decode(text)))
+    """The runs back from :func:`packed`'s text, each stored curve decoded to its values
+    (:func:`decoded`), as the page's script reads them."""
+    data = json.loads(gzip.decompress(base64.b64decode(text)))
+    encoding = {}
+    for trace in data["traces"]:
+        for index in trace["y"]:
+            encoding[index] = (trace["decimals"], trace.get("log", False))
+    data["arrays"] = [decoded(a, *encoding[i]) for i, a in enumerate(data["arrays"])]
+    return data
+
+
+def _printed_value(values: Mapping[str, np.ndarray], curve: Curve, i: int) -> str | None:
+    """A curve's value at its i-th x as a table prints it ("85 (66–94)" with interval
+    bars), or None where it has none."""
+    value = float(values[curve.output][i])
+    if not math.isfinite(value):
+        return None
+    text = number_text(value, 2)
+    if curve.has_bars:
+        low, high = float(values[curve.low][i]), float(values[curve.high][i])
+        if math.isfinite(low) and math.isfinite(high) and low < high:
+            text += f" ({number_text(low, 2)}–{number_text(high, 2)})"
+    return text
+
+
+def every_choice_table(explorer: Explorer) -> str:
+    """The print face of a choice among peers (an explorer whose one control is a choice,
+    over named categories on x): a table with a row for every option, a column for every
+    category, so that paper shows every choice, not only the one the page opens at; it
+    takes the place of the figure and its settings there. Empty for any other explorer,
+    which paper shows at its defaults."""
+    (control,) = explorer.controls if len(explorer.controls) == 1 else (None,)
+    if control is None or not control.is_choice or not explorer.x_ticks:
+        return ""
+    head = "".join(f'<th scope="col">{html.escape(t)}</th>' for t in explorer.x_ticks)
+    rows = []
+    for option in control.grid:
+        values = run(explorer, **{control.parameter: option})
+        cells = []
+        for i in range(len(explorer.x_ticks)):
+            shown = [
+                (curve.name, text)
+                for curve in explorer.curves
+                if (text := _printed_value(values, curve, i)) is not None
+            ]
+            named = len(shown) > 1  # several curves at one category: say which is which
+            cells.append("; ".join(f"{n}: {t}" if named else t for n, t in shown) or "–")
+        rows.append(
+            f'<tr><th scope="row">{html.escape(control.format(option))}</th>'
+            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    units = "; ".join(dict.fromkeys(p.y_label for p in explorer.panels))
+    bars = any(c.has_bars for c in explorer.curves)
+    caption = (
+        f"Every choice of “{control.title}”: {units}"
+        + ("; in brackets, the interval each bar spans" if bars else "")
+        + " (– where there is none)."
+    )
+    return (
+        '<table class="table imq-print-only imq-every-choice">'
+        f"<caption>{html.escape(caption)}</caption>"
+        f'<thead><tr><th scope="col">{html.escape(control.title)}</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def static_html(explorer: Explorer) -> str:
@@ -464,10 +590,12 @@ def static_html(explorer: Explorer) -> str:
     controls = "".join(
         _static_control(explorer.name, j, c, positions[j]) for j, c in enumerate(explorer.controls)
     )
+    table = every_choice_table(explorer)
+    kind = "imq-explorer imq-prints-table" if table else "imq-explorer"
     return (
-        f'<div class="imq-explorer" id="imq-{explorer.name}" role="group" data-figure="{div_id}" '
+        f'<div class="{kind}" id="imq-{explorer.name}" role="group" data-figure="{div_id}" '
         f'aria-label="{html.escape(explorer.announced)}">'
-        f'<div class="imq-controls">{controls}</div>{plot}'
+        f'<div class="imq-controls">{controls}</div>{plot}{table}'
         '<script type="application/gzip" data-encoding="base64" class="imq-explorer-data">'
         f"{packed(data)}</script></div>"
     )

@@ -1,6 +1,8 @@
 // Binds the sliders of every static explorer to the model runs precomputed at build time.
 // It computes nothing itself: each slider position selects one run of the Python model.
-// The runs come gzip-compressed in base64 (explorers.packed); the browser unpacks them.
+// The runs come gzip-compressed in base64 (explorers.packed); the browser unpacks them, and
+// decodes each curve as explorers.decoded does: integer steps of 10^-decimals, each the
+// difference from the one before (null: a gap), log10 values on a log panel.
 (function () {
   "use strict";
 
@@ -10,8 +12,19 @@
     return new Response(stream).json();
   }
 
+  function decode(deltas, trace) {
+    var scale = Math.pow(10, trace.decimals);
+    var total = 0;
+    return deltas.map(function (delta) {
+      if (delta === null) { return null; }
+      total += delta;
+      return trace.log ? Math.pow(10, total / scale) : total / scale;
+    });
+  }
+
   function bind(root) {
-    var runs = unpack(root.querySelector("script.imq-explorer-data").textContent);
+    var runs = unpack(root.querySelector("script.imq-explorer-data").textContent)
+      .then(function (data) { data.curves = []; return data; });  // decoded, as drawn
     var gd = document.getElementById(root.dataset.figure);
     var inputs = Array.prototype.slice.call(root.querySelectorAll("[data-control]"));
 
@@ -25,7 +38,11 @@
         if (input.type === "range") { input.setAttribute("aria-valuetext", label); }
         root.querySelector('output[for="' + input.id + '"]').textContent = label;
       });
-      var update = { y: data.traces.map(function (t) { return data.arrays[t.y[combo]]; }) };
+      var update = { y: data.traces.map(function (t) {
+        var k = t.y[combo];
+        if (!data.curves[k]) { data.curves[k] = decode(data.arrays[k], t); }
+        return data.curves[k];
+      }) };
       imqRedraw(Plotly, gd, update, data.traces.map(function (_, i) { return i; }));
       root.dataset.combo = String(combo);
     }
