@@ -72,7 +72,7 @@ def live_updates(repeats: int = 60) -> dict[str, dict[str, float]]:
 def virtual_trials() -> dict[str, dict[str, float]]:
     """A 16-week virtual trial of 1,000 patients and its prediction: with the schedule's
     chain already solved (a control revisited) and with a new schedule (chain solved)."""
-    from imiquimod_model import pk, trials
+    from imiquimod_model import clinic, pk
 
     schedules = [
         pk.Schedule(applications_per_week=n, weeks=16, cream_percent=s)
@@ -83,24 +83,40 @@ def virtual_trials() -> dict[str, dict[str, float]]:
     for schedule in schedules:
         for samples in (new, seen):  # first call solves the chain, the second reuses it
             start = time.perf_counter()
-            trials.virtual_trial("actinic keratosis", schedule, patients=1000)
-            trials.predict_clearance("actinic keratosis", schedule)
+            clinic.virtual_trial("actinic keratosis", schedule, patients=1000)
+            clinic.predict_clearance("actinic keratosis", schedule)
             samples.append((time.perf_counter() - start) * 1e3)
     return {"new_schedule": _summary(new), "schedule_seen_before": _summary(seen)}
 
 
 def calibration_time() -> dict[str, float]:
-    """Seconds for the calibration (maximum likelihood, posterior) and the held-out refits."""
-    from imiquimod_model import trials
+    """Minutes of the whole calibration (the virtual population, its draws and every trial
+    left out) as the stored fit records it (run by ``python -m imiquimod_model.clinic.refit``,
+    never during the book build), and seconds for one set of assumed numbers calibrated."""
+    from imiquimod_model import clinic
+    from imiquimod_model.clinic import selection
 
-    arms = trials.calibration_arms()
+    arms = clinic.calibration_arms()
     start = time.perf_counter()
-    best, _ = trials.maximum_likelihood(arms)
-    trials.posterior_draws(arms, best)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    trials.leave_one_trial_out(best)
-    return {"fit_with_posterior_s": fit_s, "leave_one_trial_out_s": time.perf_counter() - start}
+    selection.fit_set(clinic.stored_sets()[1], arms, clinic.mode_vector()[0], 24, 1)
+    return {
+        "stored_calibration_min": clinic.fitted()["virtual_population"]["minutes"],
+        "one_set_s": time.perf_counter() - start,
+    }
+
+
+def new_design_predictions(repeats: int = 5) -> dict[str, float]:
+    """Milliseconds for a prediction for a design not seen before (its chain for every set
+    of assumed numbers solved, uncached), median over ``repeats`` designs."""
+    from imiquimod_model import clinic, pk
+
+    seconds = []
+    for k in range(repeats):
+        schedule = pk.Schedule(applications_per_week=3, weeks=5 + k, cream_mg_per_application=211.0)
+        start = time.perf_counter()
+        clinic.predict_clearance("actinic keratosis", schedule)
+        seconds.append((time.perf_counter() - start) * 1e3)
+    return _summary(seconds)
 
 
 def chain_many(sizes: tuple[int, ...] = (5, 160, 640), repeats: int = 3) -> dict[str, dict]:
@@ -325,6 +341,7 @@ def main() -> None:
     results = {"live_update": live_updates()}
     results["virtual_trial"] = virtual_trials()
     results["calibration"] = calibration_time()
+    results["new_design_prediction_ms"] = new_design_predictions()
     results["chain_many"] = chain_many()
     results["static_repaint"], results["page_weight"] = static_repaints_and_weights()
     results["book_build"] = book_build_times()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imiquimod_model import adaptive, killers, outcomes, pk, receptor, signalling, trials
+from imiquimod_model import adaptive, clinic, killers, outcomes, pk, receptor, signalling
 
 BAD = [float("nan"), float("inf"), -float("inf"), True, "5", [1.0], None, -1e9, 1e9]
 HOURS = np.arange(0.0, 49.0)
@@ -83,8 +83,8 @@ CALLS = {
         {"indication": "actinic keratosis"},
         {"indication": "indication"},
     ),
-    "trials.predict_clearance": (
-        trials.predict_clearance,
+    "clinic.predict_clearance": (
+        clinic.predict_clearance,
         {"indication": "actinic keratosis"},
         {
             "indication": "indication",
@@ -100,8 +100,8 @@ CALLS = {
             "endpoint": "endpoint",
         },
     ),
-    "trials.virtual_trial": (
-        trials.virtual_trial,
+    "clinic.virtual_trial": (
+        clinic.virtual_trial,
         {"indication": "actinic keratosis", "patients": 50},
         {
             "indication": "indication",
@@ -115,8 +115,8 @@ CALLS = {
             "endpoint": "endpoint",
         },
     ),
-    "trials.clearance_by_lesion_count": (
-        trials.clearance_by_lesion_count,
+    "clinic.clearance_by_lesion_count": (
+        clinic.clearance_by_lesion_count,
         {"indication": "actinic keratosis", "lesion_counts": np.array([1.0, 6.0])},
         {
             "indication": "indication",
@@ -126,8 +126,8 @@ CALLS = {
             "sex": "sex",
         },
     ),
-    "trials.time_course": (
-        trials.time_course,
+    "clinic.time_course": (
+        clinic.time_course,
         {
             "indication": "actinic keratosis",
             "schedule": pk.Schedule(2, 16),
@@ -135,18 +135,29 @@ CALLS = {
         },
         {"indication": "indication", "schedule": "schedule", "weeks": "weeks", "draws": "draws"},
     ),
-    "trials.kill_course": (
-        trials.kill_course,
+    "clinic.kill_course": (
+        clinic.kill_course,
         {"schedule": pk.Schedule(2, 16), "last_day": 120.0},
         {
             "schedule": "schedule",
             "last_day": "last_day",
             "condition": "condition",
             "permeability_log_sd": "skin_permeability_log_sd",
+            "values": "values",
         },
     ),
-    "trials.label_prediction": (
-        trials.label_prediction,
+    "clinic.prior_of": (
+        clinic.prior_of,
+        {"name": "tlr7_ec50_uM"},
+        {"name": "assumed"},
+    ),
+    "clinic.assumption_sets": (
+        clinic.assumption_sets,
+        {"count": 2},
+        {"count": "count", "seed": "seed"},
+    ),
+    "clinic.label_prediction": (
+        clinic.label_prediction,
         {"indication": "actinic keratosis", "skin_permeability_log_sd": 0.3},
         {"indication": "indication", "skin_permeability_log_sd": "skin_permeability_log_sd"},
     ),

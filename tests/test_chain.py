@@ -180,3 +180,22 @@ def test_bad_course_names_what_is_wrong(keywords, word):
     call = {"schedule": SCHEDULE, "flux_factors": FLUX, "duration_h": HOURS, **keywords}
     with pytest.raises(ValueError, match=word):
         solve_chain(**call)
+
+
+def test_many_patients_at_once_equal_the_same_patients_few_at_a_time():
+    """Above FEW_PATIENTS the loops run on arrays, below it patient by patient on floats:
+    the same patients give the same chain either way."""
+    from imiquimod_model import chain
+
+    many = chain.FEW_PATIENTS + 3
+    flux = np.geomspace(0.3, 3.0, many)
+    values = {"pdc_killing_rate_per_day": np.linspace(1.0, 8.0, many)}
+    together = solve_chain(SCHEDULE, flux, HOURS, values=values)
+    for part in (slice(0, 5), slice(5, many)):
+        alone = solve_chain(
+            SCHEDULE, flux[part], HOURS, values={k: v[part] for k, v in values.items()}
+        )
+        for field in ("immune_kill_per_day", "signal", "memory"):
+            assert np.allclose(
+                getattr(together, field)[part], getattr(alone, field), rtol=1e-9, atol=0
+            ), field

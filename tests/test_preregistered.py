@@ -59,4 +59,4 @@ def test_the_record_is_never_recomputed_by_the_model():
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
-    assert not imported & {"trials", "killers", "pk", "signalling", "adaptive"}
+    assert not imported & {"clinic", "killers", "pk", "signalling", "adaptive"}

@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from imiquimod_model import design, pk, trials
+from imiquimod_model import clinic, design, pk
 from imiquimod_model.outcomes import TrialArm, trial_arms
 
-AK, BCC, EGW = trials.INDICATIONS
+AK, BCC, EGW = clinic.INDICATIONS
 
 
 def wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -61,20 +61,20 @@ def test_newcombe_matches_a_published_example():
 )
 def test_a_bad_design_is_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        trials.predict_clearance(AK, **kwargs)
+        clinic.predict_clearance(AK, **kwargs)
     with pytest.raises(ValueError, match=message):
-        trials.virtual_trial(AK, patients=10, **kwargs)
+        clinic.virtual_trial(AK, patients=10, **kwargs)
 
 
 def test_the_label_design_is_the_default():
-    assert trials.predict_clearance(EGW) == trials.predict_clearance(
+    assert clinic.predict_clearance(EGW) == clinic.predict_clearance(
         EGW, body_site="anogenital", sex="mixed", until_clear=True, assessed_weeks_after=0
     )
 
 
 def test_every_published_arm_has_a_design():
-    for arm in trials.calibration_arms():
-        if arm.endpoint != trials.REACTION_ENDPOINT:
+    for arm in clinic.calibration_arms():
+        if arm.endpoint != clinic.REACTION_ENDPOINT:
             chosen = design.arm_design(arm)
             assert chosen.until_clear == (arm.cleared == "by")
             assert sum(share for _, share in chosen.skin_classes()) == pytest.approx(1.0)
@@ -83,22 +83,22 @@ def test_every_published_arm_has_a_design():
 # --- monotone where biology says so
 def test_clearance_falls_with_lesions_per_patient():
     shares = [
-        trials.predict_clearance(AK, lesions_per_patient=m).percent for m in (1, 2, 6, 15, 40)
+        clinic.predict_clearance(AK, lesions_per_patient=m).percent for m in (1, 2, 6, 15, 40)
     ]
     assert np.all(np.diff(shares) < 0), shares
 
 
 def drug_share(indication: str, schedule: pk.Schedule, **chosen) -> float:
     """The drug's share cleared (0–1) before tolerability: nobody stops the cream."""
-    best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
-    population = trials.population_for(indication, withdrawal_share=0.0)
+    best = np.array(clinic.fitted()["posterior_mode"])[None, :]
+    population = clinic.population_for(indication, withdrawal_share=0.0)
     trial = design.design_for(indication, **chosen)
-    return trials._fitted_outcome(indication, schedule, trial, best, population).drug_clearance[0]
+    return clinic.fitted_outcome(indication, schedule, trial, best, population).drug_clearance[0]
 
 
 def test_clearance_rises_with_strength_and_is_the_vehicle_rate_at_zero():
-    for indication in trials.INDICATIONS:
-        label = trials.INDICATION[indication].label
+    for indication in clinic.INDICATIONS:
+        label = clinic.INDICATION[indication].label
         shares = [
             drug_share(
                 indication, pk.Schedule(label.applications_per_week, label.weeks, cream_percent=s)
@@ -106,27 +106,28 @@ def test_clearance_rises_with_strength_and_is_the_vehicle_rate_at_zero():
             for s in (0.5, 1.0, 2.5, 3.75, 5.0)
         ]
         assert np.all(np.diff(shares) > 0), (indication, shares)
-        best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
-        vehicle = trials.predict_clearance(indication, cream_percent=0).percent
-        assert vehicle == pytest.approx(100 * trials._background(indication, best)[0])
+        theta, _ = clinic.prediction_sample(clinic.PREDICTION_DRAWS)
+        vehicle = clinic.predict_clearance(indication, cream_percent=0).percent
+        background = np.median(clinic.indication_background(indication, theta))
+        assert vehicle == pytest.approx(100 * background)
 
 
 def test_skin_that_lets_more_drug_in_clears_more():
-    label = trials.INDICATION[AK].label
+    label = clinic.INDICATION[AK].label
     sites = ("forearms and hands", "trunk or extremities", "face or scalp")
     shares = [drug_share(AK, label, body_site=site) for site in sites]
     assert np.all(np.diff(shares) > 0), shares
 
 
 def test_histology_is_stricter_than_the_eye():
-    by_eye = trials.predict_clearance(BCC, endpoint="complete clearance").percent
-    assert trials.predict_clearance(BCC, endpoint="histological clearance").percent < by_eye
+    by_eye = clinic.predict_clearance(BCC, endpoint="complete clearance").percent
+    assert clinic.predict_clearance(BCC, endpoint="histological clearance").percent < by_eye
 
 
 def test_staying_clear_longer_is_never_more_likely():
     times = [(13,), (13, 52), (13, 52, 156), (13, 52, 156, 260)]
     shares = [
-        trials.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=t).percent
+        clinic.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=t).percent
         for t in times
     ]
     assert np.all(np.diff(shares) <= 1e-9), shares
@@ -135,8 +136,12 @@ def test_staying_clear_longer_is_never_more_likely():
 def test_virtual_trial_follows_the_design():
     """Simulated patients agree with the quadrature for a design away from the label."""
     kwargs = {"sex": "men", "lesions_per_patient": 3}
-    simulated = 100 * trials.virtual_trial(EGW, patients=20_000, **kwargs)["cleared"].mean()
-    assert simulated == pytest.approx(trials.predict_clearance(EGW, **kwargs).percent, abs=3.0)
+    simulated = 100 * clinic.virtual_trial(EGW, patients=20_000, **kwargs)["cleared"].mean()
+    chosen = design.design_for(EGW, **kwargs)
+    best = clinic.mode_vector()
+    drug = clinic.fitted_outcome(EGW, clinic.INDICATION[EGW].label, chosen, best).drug_clearance
+    b = clinic.indication_background(EGW, best)[0]
+    assert simulated == pytest.approx(100 * (b + (1 - b) * drug[0]), abs=1.5)
 
 
 # --- in-sample contrasts, model against the trials
@@ -152,7 +157,7 @@ def arm(trial: str, **fields) -> TrialArm:
 
 def modelled(a: TrialArm) -> float:
     """The stored fit's share (0–1) for a calibration arm."""
-    return trials.predictive_bands()[trials.arm_id(a)][0]
+    return clinic.predictive_bands()[clinic.arm_id(a)][0]
 
 
 def counts(a: TrialArm) -> tuple[float, int]:
@@ -217,8 +222,8 @@ def test_women_clear_more_than_men_as_in_the_pooled_trials():
     for the label regimen in women and in men."""
     by_sex = {a.sex: (a.responders, a.n) for a in trial_arms() if a.trial == "GWSysReview2001"}
     assert by_sex == {"women": (85, 118), "men": (61, 166)}
-    women = trials.predict_clearance(EGW, sex="women").percent / 100
-    men = trials.predict_clearance(EGW, sex="men").percent / 100
+    women = clinic.predict_clearance(EGW, sex="women").percent / 100
+    men = clinic.predict_clearance(EGW, sex="men").percent / 100
     _, low, high = newcombe(*by_sex["women"], *by_sex["men"])
     assert women > men
     assert low <= women - men <= high, (women - men, low, high)
@@ -227,8 +232,8 @@ def test_women_clear_more_than_men_as_in_the_pooled_trials():
 def test_tumour_free_at_one_and_five_years_as_arits_and_jansen_found():
     """Arits 2013: 158/189 tumour-free at 3 and 12 months; Jansen 2018: 80.5% (74.0–85.6)
     at 5 years (Kaplan–Meier), both for 6 weeks of 5 a week."""
-    year = trials.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=(13, 52))
-    five = trials.predict_clearance(
+    year = clinic.predict_clearance(BCC, endpoint="tumour-free", assessed_weeks_after=(13, 52))
+    five = clinic.predict_clearance(
         BCC, endpoint="tumour-free", assessed_weeks_after=(13, 52, 156, 260)
     )
     low, high = wilson(158, 189)
@@ -240,8 +245,8 @@ def test_a_trial_of_one_design_predicts_the_label_schedule_the_same_way():
     """The arm API and the design API agree: Lebwohl 2004's arm as a design."""
     lebwohl = arm("Lebwohl2004", treatment="imiquimod", endpoint="complete clearance")
     chosen = design.arm_design(lebwohl)
-    best = np.array(trials.fitted()["maximum_likelihood"])[None, :]
-    drug = trials._fitted_outcome(AK, trials.arm_schedule(lebwohl), chosen, best)
-    direct = trials.arm_probabilities(best[:, : trials.FIRST_BACKGROUND], (lebwohl,))[0, 0]
+    best = np.array(clinic.fitted()["posterior_mode"])[None, :]
+    drug = clinic.fitted_outcome(AK, clinic.arm_schedule(lebwohl), chosen, best)
+    direct = clinic.arm_probabilities(best[:, : clinic.FIRST_BACKGROUND], (lebwohl,))[0, 0]
     assert drug.drug_clearance[0] == pytest.approx(direct, rel=1e-12)
-    assert trials.arm_schedule(lebwohl) == pk.Schedule(applications_per_week=2, weeks=16)
+    assert clinic.arm_schedule(lebwohl) == pk.Schedule(applications_per_week=2, weeks=16)

@@ -91,6 +91,36 @@ def checked_values(values: Mapping[str, object] | None, size: int) -> dict[str, 
     return {name: validate_array(name, values.get(name, default(name)), size) for name in NUMBERS}
 
 
+#: up to this many patients, the hourly loops run patient by patient on Python floats,
+#: which is faster than NumPy's per-step overhead on short rows
+FEW_PATIENTS = 12
+
+
+def _immune_states(
+    steps_h: list[float],
+    engagement: np.ndarray,
+    free: np.ndarray,
+    chosen: killers.Condition,
+    numbers: dict[str, np.ndarray | float],
+    step_days: float,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Signalling, killers (dict of (T, N) arrays), effector T cells and memory ((T, N)),
+    for all patients at once or, when they are few, one by one (the same loops)."""
+    n = engagement.shape[1]
+    if n > FEW_PATIENTS:
+        innate = killers.innate_response(steps_h, engagement, free, chosen, numbers)
+        departures = innate["signal"] * innate["ifnar_signal"] * innate["pdc_kill_per_day"]
+        return (innate, *adaptive.t_cell_states(step_days, departures, numbers))
+    rows = []
+    for i in range(n):
+        own = {k: (float(v[i]) if np.ndim(v) else v) for k, v in numbers.items()}
+        innate = killers.innate_response(steps_h, engagement[:, i], free[:, i], chosen, own)
+        departures = innate["signal"] * innate["ifnar_signal"] * innate["pdc_kill_per_day"]
+        rows.append((innate, *adaptive.t_cell_states(step_days, departures, own)))
+    innate = {k: np.stack([r[0][k] for r in rows], axis=1) for k in rows[0][0]}
+    return innate, np.stack([r[1] for r in rows], axis=1), np.stack([r[2] for r in rows], axis=1)
+
+
 def solve_chain(
     schedule: pk.Schedule,
     flux_factors: np.ndarray,
@@ -138,10 +168,9 @@ def solve_chain(
     engagement = receptor.hill_engagement(
         free, numbers["tlr7_ec50_uM"], numbers["tlr7_hill_coefficient"]
     )
-    innate = killers.innate_response(np.diff(time_h).tolist(), engagement, free, chosen, numbers)
-    # → dendritic cells loaded with what pDCs killed, T cells and memory
-    departures = innate["signal"] * innate["ifnar_signal"] * innate["pdc_kill_per_day"]
-    effectors, memory = adaptive.t_cell_states(time_step_h / HOURS_PER_DAY, departures, numbers)
+    innate, effectors, memory = _immune_states(
+        np.diff(time_h).tolist(), engagement, free, chosen, numbers, time_step_h / HOURS_PER_DAY
+    )
     present = 1.0 if (chosen.adaptive_and_nk and chosen.cd8a_cells) else 0.0
     immune = innate["pdc_kill_per_day"] + present * (
         numbers["t_cell_killing_rate_per_day"] * effectors

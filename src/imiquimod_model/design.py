@@ -29,7 +29,7 @@ import numbers
 from dataclasses import dataclass
 
 from .outcomes import INDICATIONS, TrialArm
-from .parameters import default, one_of
+from .parameters import default, one_of, value_of
 
 BODY_SITES = ("face or scalp", "forearms and hands", "trunk or extremities", "anogenital")
 SEXES = ("women", "men", "mixed")
@@ -55,21 +55,23 @@ class Design:
     endpoint: str
     assessed_weeks_after: tuple[float, ...]  # after the last course; clear at each
 
-    def skin_classes(self) -> tuple[tuple[float, float], ...]:
+    def skin_classes(
+        self, values: tuple[tuple[str, float], ...] = ()
+    ) -> tuple[tuple[float, float], ...]:
         """(flux factor relative to the face or scalp, share of lesions) for each kind of
-        skin the lesions sit on."""
+        skin the lesions sit on; ``values`` ((name, value) pairs) may replace the registry's
+        site factors and shares."""
         if self.body_site != "anogenital":
             name = SITE_FLUX_FACTOR[self.body_site]
-            return ((1.0 if name is None else default(name), 1.0),)
-        women = {"women": 1.0, "men": 0.0, "mixed": default("women_share_of_wart_patients")}[
-            self.sex
-        ]
-        keratinised = women * default("keratinised_wart_share_women") + (1 - women) * default(
-            "keratinised_wart_share_men"
-        )
+            return ((1.0 if name is None else value_of(name, values), 1.0),)
+        mixed = value_of("women_share_of_wart_patients", values)
+        women = {"women": 1.0, "men": 0.0, "mixed": mixed}[self.sex]
+        keratinised = women * value_of("keratinised_wart_share_women", values) + (
+            1 - women
+        ) * value_of("keratinised_wart_share_men", values)
         return (
-            (default("site_flux_factor_anogenital_moist"), 1.0 - keratinised),
-            (default("site_flux_factor_anogenital_keratinised"), keratinised),
+            (value_of("site_flux_factor_anogenital_moist", values), 1.0 - keratinised),
+            (value_of("site_flux_factor_anogenital_keratinised", values), keratinised),
         )
 
     @property
@@ -78,12 +80,9 @@ class Design:
         return "by" if self.until_clear else "at"
 
     @property
-    def detection_log10(self) -> float:
-        """How far below the smallest lesion the eye sees a residue must fall to count as
-        clear (log10): 0 for the eye, more for the microscope."""
-        if self.endpoint == "histological clearance":
-            return default("histology_detection_log10")
-        return 0.0
+    def histological(self) -> bool:
+        """Whether clearance was read by the microscope (at excision), not by eye."""
+        return self.endpoint == "histological clearance"
 
 
 #: the label trials' design of each indication

@@ -5,7 +5,7 @@ key. Counts are given where the trial published them; otherwise the percentage, 
 note saying why.
 
 The one-hit link in "signal-hours under cream", fitted per indication, is kept only as the
-baseline that :mod:`~imiquimod_model.trials` (the virtual patients) must beat out of
+baseline that :mod:`~imiquimod_model.clinic` (the virtual patients) must beat out of
 sample.
 
 Examples

@@ -168,6 +168,12 @@ def default(name: str) -> float:
     return PARAMETERS[name].value
 
 
+def value_of(name: str, values: tuple[tuple[str, float], ...] = ()) -> float:
+    """The value of ``name``: the one ``values`` ((name, value) pairs) gives it, else the
+    registry's (in the parameter's own unit)."""
+    return dict(values).get(name, PARAMETERS[name].value)
+
+
 def _describe(p: Parameter, value: object) -> str:
     unit = f" {p.unit}" if p.unit else ""
     return f"{p.name} ({p.meaning}) = {value!r}{unit}"

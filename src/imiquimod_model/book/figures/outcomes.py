@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ... import design, outcomes, pk, preregistered, trials
+from ... import clinic, design, outcomes, pk, preregistered
 from ...parameters import PARAMETERS, default, one_of, whole
 from ..explorers import PALETTE, Control, Curve, Explorer, Panel
 from ..reporting import number_text, unit_text
@@ -41,13 +41,13 @@ def virtual_trial_explorer(
         cycles=whole("cycles", cycles),
         cream_percent=cream_strength_percent,
     )
-    out = trials.time_course(indication, schedule, TRIAL_WEEKS)
+    out = clinic.time_course(indication, schedule, TRIAL_WEEKS)
     end_week = schedule.duration_h / pk.HOURS_PER_WEEK
     placed = []
-    for arm in trials.calibration_arms():
-        if arm.treatment != "imiquimod" or arm.endpoint not in trials.CLEARANCE_ENDPOINTS:
+    for arm in clinic.calibration_arms():
+        if arm.treatment != "imiquimod" or arm.endpoint not in clinic.CLEARANCE_ENDPOINTS:
             continue
-        if arm.indication != indication or trials.arm_schedule(arm) != schedule:
+        if arm.indication != indication or clinic.arm_schedule(arm) != schedule:
             continue
         week = round(end_week + arm.assessed_weeks_after[-1])
         if week < len(TRIAL_WEEKS):
@@ -134,7 +134,7 @@ def _nearest_arms(indication: str, schedule: pk.Schedule, site: str, sex: str):
             continue
         if arm.endpoint == "complete clearance overall" or not arm.likelihood_n:
             continue  # the same patients as the first course; a percentage with no n
-        if arm.indication != indication or trials.arm_schedule(arm) != schedule:
+        if arm.indication != indication or clinic.arm_schedule(arm) != schedule:
             continue
         chosen = design.arm_design(arm)
         if chosen.endpoint == "tumour-free":
@@ -155,11 +155,11 @@ def trial_design_explorer(
     with the published arms of that design at their lesion count (95% Wilson interval)."""
     site, sex = DESIGN_SKINS[one_of("skin", skin, DESIGN_SKINS)]
     schedule = replace(
-        trials.INDICATION[one_of("indication", indication, outcomes.INDICATIONS)].label,
+        clinic.INDICATION[one_of("indication", indication, outcomes.INDICATIONS)].label,
         applications_per_week=whole("applications_per_week", applications_per_week),
         cream_percent=cream_strength_percent,
     )
-    out = trials.clearance_by_lesion_count(
+    out = clinic.clearance_by_lesion_count(
         indication, schedule, lesion_counts=DESIGN_LESIONS, body_site=site, sex=sex
     )
     placed = [
@@ -316,6 +316,18 @@ def comparison_forest(indications: tuple[str, ...]):
     return fig
 
 
+def _book_layout(fig):
+    """The layout of the chapter's plain (not explorer) figures: legend below the plot."""
+    fig.update_layout(
+        template="simple_white",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+        font={"family": "system-ui, sans-serif", "size": 12},
+    )
+    return fig
+
+
 def long_term_figure():
     """Tumour-free over years for superficial BCC: imiquimod, MAL-PDT, 5-FU and surgery as
     published, and the virtual patients on the label regimen (clear at each time)."""
@@ -349,10 +361,10 @@ def long_term_figure():
                 },
             )
         )
-    label = trials.INDICATION["superficial basal cell carcinoma"].label
+    label = clinic.INDICATION["superficial basal cell carcinoma"].label
     end_weeks = label.duration_h / pk.HOURS_PER_WEEK
     years = np.linspace(0.25, 5.0, 39)
-    model = trials.time_course("superficial basal cell carcinoma", label, end_weeks + 52.18 * years)
+    model = clinic.time_course("superficial basal cell carcinoma", label, end_weeks + 52.18 * years)
     fig.add_trace(
         go.Scatter(
             x=np.concatenate([years, years[::-1]]),
@@ -375,14 +387,7 @@ def long_term_figure():
     )
     fig.update_xaxes(title_text="years after treatment", range=[0, 5.5], dtick=1)
     fig.update_yaxes(title_text="tumour-free or success (%)", range=[0, 100])
-    fig.update_layout(
-        template="simple_white",
-        height=420,
-        margin={"l": 60, "r": 20, "t": 20, "b": 50},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
-        font={"family": "system-ui, sans-serif", "size": 12},
-    )
-    return fig
+    return _book_layout(fig)
 
 
 def arm_label(arm) -> str:
@@ -402,11 +407,11 @@ def _observed(arm) -> str:
 
 def calibration_rows() -> list[dict[str, str]]:
     """Every calibration arm: observed (95% Wilson), modelled (95% predictive band)."""
-    bands = trials.predictive_bands()
+    bands = clinic.predictive_bands()
     rows = []
-    for arm in trials.calibration_arms():
-        modelled, low, high = bands[trials.arm_id(arm)]
-        ready = trials.prepared(arm)
+    for arm in clinic.calibration_arms():
+        modelled, low, high = bands[clinic.arm_id(arm)]
+        ready = clinic.prepared(arm)
         inside = low <= ready.responders / ready.n <= high
         rows.append(
             {
@@ -433,17 +438,17 @@ def dose_rows() -> list[dict[str, str]]:
         for c in (2.5, 3.75, 5.0)
     ]
     arms = {
-        (a.indication, trials.arm_schedule(a)): a
-        for a in trials.calibration_arms()
-        if a.treatment == "imiquimod" and a.endpoint in trials.CLEARANCE_ENDPOINTS
+        (a.indication, clinic.arm_schedule(a)): a
+        for a in clinic.calibration_arms()
+        if a.treatment == "imiquimod" and a.endpoint in clinic.CLEARANCE_ENDPOINTS
     }
-    middle = trials.PERMEABILITY_NODES // 2
+    middle = clinic.PERMEABILITY_NODES // 2
     for indication, schedule in cases:
-        end = schedule.duration_h / pk.HOURS_PER_WEEK * trials.DAYS_PER_WEEK
-        course = trials.kill_course(schedule, end)
+        end = schedule.duration_h / pk.HOURS_PER_WEEK * clinic.DAYS_PER_WEEK
+        course = clinic.kill_course(schedule, end)
         arm = arms.get((indication, schedule))
         after = arm.assessed_weeks_after[-1] if arm else None
-        predicted = trials.predict_clearance(indication, schedule, assessed_weeks_after=after)
+        predicted = clinic.predict_clearance(indication, schedule, assessed_weeks_after=after)
         rows.append(
             {
                 "indication": indication,
@@ -471,7 +476,7 @@ def assumption_rows() -> list[dict[str, str]]:
         "egw_warts_per_patient": "external genital warts",
     }
     rows = []
-    for name in trials.PATIENT_ASSUMPTIONS:
+    for name in clinic.PATIENT_ASSUMPTIONS:
         spec = PARAMETERS[name]
         unit = f" {unit_text(spec.unit)}" if spec.unit else ""
         row = {
@@ -482,18 +487,18 @@ def assumption_rows() -> list[dict[str, str]]:
             if only.get(name, indication) != indication:
                 row[label] = "—"
                 continue
-            ends = [trials.label_prediction(indication, **{name: v}) for v in (spec.low, spec.high)]
-            row[label] = spread(*ends, trials.label_prediction(indication), percent)
+            ends = [clinic.label_prediction(indication, **{name: v}) for v in (spec.low, spec.high)]
+            row[label] = spread(*ends, clinic.label_prediction(indication), percent)
         rows.append(row)
     return rows
 
 
 def trial_misfit_rows() -> list[dict[str, str]]:
     """The arms outside their band, and why."""
-    by_id = {trials.arm_id(a): a for a in trials.calibration_arms()}
+    by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
     return [
         {"arm": arm_label(by_id[key]), "endpoint": by_id[key].endpoint, "why": reason}
-        for key, reason in trials.KNOWN_MISFITS.items()
+        for key, reason in clinic.KNOWN_MISFITS.items()
     ]
 
 
@@ -529,59 +534,193 @@ def preregistered_rows() -> list[dict[str, str]]:
 
 
 def fitted_parameter_rows() -> list[dict[str, str]]:
-    """The fitted numbers: maximum likelihood and the 95% posterior interval."""
-    fit = trials.fitted()
+    """The fitted numbers: the posterior mode at the registry's assumed numbers (the values
+    the chapters use) and the 95% interval over the whole virtual population."""
+    fit = clinic.fitted()
     names = fit["parameter_names"]
-    best = dict(zip(names, fit["maximum_likelihood"], strict=True))
+    best = dict(zip(names, fit["posterior_mode"], strict=True))
     draws = np.array(fit["draws"])
     rows = []
-    for name, (key, back) in trials.REGISTRY_VALUES.items():
+    for name, (key, back) in clinic.REGISTRY_VALUES.items():
         j = names.index(key)
         low, high = (back(v) for v in np.percentile(draws[:, j], [2.5, 97.5]))
         spec = PARAMETERS[name]
         rows.append(
             {
                 "number": f"${spec.symbol}$, {spec.meaning}",
-                "fitted": number_text(back(best[key])),
-                "95% posterior interval": f"{number_text(low)}–{number_text(high)}",
+                "at the chapters' values": number_text(back(best[key])),
+                "95% interval, all sets": f"{number_text(low)}–{number_text(high)}",
             }
         )
     return rows
 
 
-def held_out_rows() -> tuple[list[dict[str, str]], dict[str, float]]:
-    """Each trial left out in turn: its arms, the virtual patients' prediction, the one-hit
-    link's (where it can make one) and the indication's average of the other trials; and
-    the mean absolute errors (points)."""
-    by_id = {trials.arm_id(a): a for a in trials.calibration_arms()}
-    baseline = {r["arm"]: r["predicted"] for r in trials.one_hit_leave_one_trial_out()}
-    average = {r["arm"]: r["predicted"] for r in trials.indication_average_leave_one_trial_out()}
-    rows, mine, theirs, common, plain = [], [], [], [], []
-    for row in trials.fitted()["leave_one_trial_out"]:
+def _band(row: dict, nominal: int) -> tuple[float, float]:
+    """The central ``nominal``% band of a stored leave-one-out row (0–1)."""
+    tail = round(10 * (100 - nominal) / 2)
+    return row[f"q{tail:03d}"], row[f"q{1000 - tail:03d}"]
+
+
+def _mean_error(predicted: dict, seen: dict, rows: list) -> float:
+    """Mean absolute error (points) of ``predicted`` shares on the arms of ``rows``."""
+    if not rows:
+        return float("nan")
+    return 100 * float(np.mean([abs(predicted[r["arm"]] - seen[r["arm"]]) for r in rows]))
+
+
+def held_out_scores(key: str = "leave_one_trial_out") -> dict[str, dict[str, float]]:
+    """Leave-one-trial-out, per indication and over all: mean absolute error (points) of
+    the virtual patients, the one-hit link (on the arms it can predict, beside the virtual
+    patients' on the same arms) and the indication's average, and the share of arms inside
+    each scored band (%); ``key`` the stored scores (the whole virtual population, or
+    "leave_one_trial_out_registry", the chapters' values alone)."""
+    by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
+    baseline = {r["arm"]: r["predicted"] for r in clinic.one_hit_leave_one_trial_out()}
+    average = {r["arm"]: r["predicted"] for r in clinic.indication_average_leave_one_trial_out()}
+    out = {}
+    for group in ("all", *clinic.INDICATIONS):
+        rows = [
+            r for r in clinic.fitted()[key] if group == "all" or by_id[r["arm"]].indication == group
+        ]
+        seen = {r["arm"]: by_id[r["arm"]].proportion for r in rows}
+        hit = [r for r in rows if r["arm"] in baseline]
+
+        mine = {r["arm"]: r["predicted"] for r in rows}
+        out[group] = {
+            "arms": len(rows),
+            "model": _mean_error(mine, seen, rows),
+            "average": _mean_error(average, seen, rows),
+            "one_hit": _mean_error(baseline, seen, hit),
+            "model_on_one_hit_arms": _mean_error(mine, seen, hit),
+        }
+        for b in clinic.SCORED_BANDS:
+            inside = [_band(r, b)[0] <= seen[r["arm"]] <= _band(r, b)[1] for r in rows]
+            out[group][f"covered_{b}"] = 100 * float(np.mean(inside))
+    return out
+
+
+def held_out_rows() -> list[dict[str, str]]:
+    """Each trial left out in turn: its arms, the virtual patients' prediction with the 90%
+    band where a new trial of that design and size would report, the one-hit link's (where
+    it can make one) and the indication's average of the other trials."""
+    by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
+    baseline = {r["arm"]: r["predicted"] for r in clinic.one_hit_leave_one_trial_out()}
+    average = {r["arm"]: r["predicted"] for r in clinic.indication_average_leave_one_trial_out()}
+    rows = []
+    for row in clinic.fitted()["leave_one_trial_out"]:
         arm = by_id[row["arm"]]
-        error = abs(row["predicted"] - arm.proportion)
-        mine.append(error)
-        plain.append(abs(average[row["arm"]] - arm.proportion))
         one_hit = baseline.get(row["arm"])
-        if one_hit is not None:
-            theirs.append(abs(one_hit - arm.proportion))
-            common.append(error)
+        low, high = _band(row, 90)
         rows.append(
             {
                 "arm left out": arm_label(arm),
                 "observed (95% interval)": _observed(arm),
-                "virtual patients": f"{100 * row['predicted']:.0f}%",
+                "virtual patients (90% band)": f"{100 * row['predicted']:.0f}% "
+                f"({100 * low:.0f}–{100 * high:.0f})",
                 "one-hit link": "—" if one_hit is None else f"{100 * one_hit:.0f}%",
                 "indication's average": f"{100 * average[row['arm']]:.0f}%",
             }
         )
-    errors = {
-        "all": 100 * float(np.mean(mine)),
-        "common": 100 * float(np.mean(common)),
-        "one_hit": 100 * float(np.mean(theirs)),
-        "average": 100 * float(np.mean(plain)),
-    }
-    return rows, errors
+    return rows
+
+
+def score_rows() -> list[dict[str, str]]:
+    """The scores of :func:`held_out_scores` as a table: one row per indication for the
+    virtual population, and one over all arms with the chapters' assumed values alone."""
+    names = {"all": "all arms", **{i: i for i in clinic.INDICATIONS}}
+    rows = []
+    for key, label in (
+        ("leave_one_trial_out", "virtual population"),
+        ("leave_one_trial_out_registry", "chapters' values only"),
+    ):
+        for group, s in held_out_scores(key).items():
+            if key != "leave_one_trial_out" and group != "all":
+                continue
+            rows.append(
+                {
+                    "arms left out": f"{names[group]} ({s['arms']}), {label}",
+                    "virtual patients": f"{s['model']:.1f}",
+                    "indication's average": f"{s['average']:.1f}",
+                    "one-hit link (its arms)": "—"
+                    if np.isnan(s["one_hit"])
+                    else f"{s['one_hit']:.1f} (model {s['model_on_one_hit_arms']:.1f})",
+                    "inside 50% band": f"{s['covered_50']:.0f}%",
+                    "inside 90% band": f"{s['covered_90']:.0f}%",
+                }
+            )
+    return rows
+
+
+def coverage_figure():
+    """Nominal against observed coverage of the central predictive bands for the arms of
+    trials left out: on the diagonal, a band covers as often as it says."""
+    import plotly.graph_objects as go
+
+    scores = held_out_scores()
+    nominal = np.array(clinic.SCORED_BANDS, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 100],
+            y=[0, 100],
+            mode="lines",
+            name="as often as it says",
+            line={"color": "#777777", "dash": "dash"},
+        )
+    )
+    alone = held_out_scores("leave_one_trial_out_registry")["all"]
+    fig.add_trace(
+        go.Scatter(
+            x=nominal,
+            y=[alone[f"covered_{b}"] for b in clinic.SCORED_BANDS],
+            mode="lines+markers",
+            name="all arms, chapters' values only",
+            marker={"color": "#777777", "symbol": "square-open"},
+            line={"color": "#777777", "width": 2},
+        )
+    )
+    for i, group in enumerate(("all", *clinic.INDICATIONS)):
+        fig.add_trace(
+            go.Scatter(
+                x=nominal,
+                y=[scores[group][f"covered_{b}"] for b in clinic.SCORED_BANDS],
+                mode="lines+markers" if group == "all" else "markers",
+                name=f"{'all arms' if group == 'all' else group} ({scores[group]['arms']})",
+                marker={"color": "#222222" if group == "all" else PALETTE[i % len(PALETTE)]},
+                line={"color": "#222222", "width": 3},
+            )
+        )
+    fig.update_xaxes(title_text="band (%): how often it should hold the result", range=[0, 100])
+    fig.update_yaxes(title_text="arms inside (%)", range=[0, 100])
+    return _book_layout(fig)
+
+
+def _range_text(low: float, high: float, unit: str) -> str:
+    return f"{number_text(low)}–{number_text(high)}{unit_text(unit)}"
+
+
+def teach_rows() -> list[dict[str, str]]:
+    """What the trials teach about each sampled assumed number: its prior range, its
+    registry value, its posterior 90% range, and how much of the prior range that is (on
+    the log scale for log-uniform priors)."""
+    taught = clinic.fitted()["what_the_trials_teach"]
+    rows = []
+    for name in clinic.SAMPLED:
+        t = taught[name]
+        (low, high), (p5, _, p95) = t["prior"], t["posterior"]
+        scale = np.log if t["log"] else (lambda x: x)
+        width = (scale(p95) - scale(p5)) / (0.9 * (scale(high) - scale(low)))
+        spec = PARAMETERS[name]
+        rows.append(
+            {
+                "assumed number": f"${spec.symbol}$, {spec.meaning}",
+                "prior": _range_text(low, high, spec.unit) + (" (log)" if t["log"] else ""),
+                "chapters' value": number_text(t["registry"]),
+                "posterior 90% range": _range_text(p5, p95, spec.unit),
+                "left of the prior's": f"{100 * min(width, 1.0):.0f}%",
+            }
+        )
+    return rows
 
 
 TREATMENTS = ("imiquimod", "vehicle", "cryotherapy", "5-fluorouracil", "MAL-PDT", "surgery")

@@ -1,0 +1,172 @@
+"""The assumed numbers carried through: a prior over each one's documented range, plausible
+sets drawn from them, and the reason each number left out is held at its value.
+
+A number no source pins down is not one value but a range (the registry's ``low`` to
+``high``). The calibration draws sets of these numbers from their priors, uniform over the
+range, or log-uniform where it spans a factor of ten or more, by a scrambled Sobol
+sequence (so a few hundred sets fill the space evenly), keeps only those whose chain still
+gives every verdict of Drobits et al. 2012 (a *plausible* set, as in the virtual
+populations of Allen et al. 2016), and weighs each by how well it explains the trial arms.
+
+Examples
+--------
+>>> prior_of("pdc_killing_rate_per_day").log
+True
+>>> sets = assumption_sets(4, seed=1)
+>>> len(sets), all(len(s) == len(SAMPLED) for s in sets)
+(4, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..killers import (
+    OWN_NUMBERS,
+    PAPER_OUTCOME,
+    SIGNALLING_NUMBERS,
+    tumour_course,
+    verdict,
+)
+from ..parameters import PARAMETERS, validate
+
+#: the assumed numbers the calibration samples: every assumed number that acts on a trial's
+#: result through the chain from cream to kill, the virtual patients or the design
+SAMPLED = (
+    # cream to free drug (chapter 1)
+    "stratum_corneum_flux_ug_per_cm2_h",
+    "unbound_fraction_in_skin",
+    "aqueous_solubility_uM",
+    "viable_skin_half_life_h",
+    # the receptor and its signal (chapters 1 and 2)
+    "tlr7_ec50_uM",
+    "tlr7_hill_coefficient",
+    "tolerance_onset_time_h",
+    "tolerance_recovery_half_life_h",
+    "ifn_loop_gain",
+    # mast cells, CCL2 and killer pDCs (chapter 3)
+    "mast_activation_time_h",
+    "mast_off_half_life_h",
+    "ccl2_production_gain",
+    "pdc_skin_half_life_h",
+    "killer_activation_time_h",
+    "killer_off_half_life_h",
+    "pdc_killing_rate_per_day",
+    "direct_apoptosis_ec50_uM",
+    "direct_apoptosis_max_rate_per_day",
+    # T cells and memory (chapter 4)
+    "effector_t_cell_half_life_days",
+    "t_cell_killing_rate_per_day",
+    "memory_half_life_days",
+    "memory_killing_rate_per_day",
+    # the virtual patients and the design (chapter 5)
+    "skin_permeability_log_sd",
+    "lesion_log10_burden_sd",
+    "severe_reaction_log_sd",
+    "withdrawal_share_of_severe_reactions",
+    "residual_regrowth_rate_per_day",
+    "one_cell_log10",
+    "histology_detection_log10",
+    "site_flux_factor_forearms_and_hands",
+    "site_flux_factor_trunk_or_extremities",
+    "site_flux_factor_anogenital_moist",
+    "site_flux_factor_anogenital_keratinised",
+    "keratinised_wart_share_women",
+    "keratinised_wart_share_men",
+)
+
+#: assumed numbers held at their value, and why
+HELD = {
+    "cytokine half-lives but IFN-α's (IL-1, IL-6, IL-8, IL-12, TNF-α)": (
+        "they shape chapter 2's cytokine curves, not the signal that drives the killers"
+    ),
+    "hour-scale signalling kinetics (myeloid, keratinocyte and IRF7 on and off times, "
+    "IFN loop half-saturation, IFN-α half-life, monocyte share)": (
+        "they act within hours of an application; a course's kill integrates over weeks"
+    ),
+    "TLR7 priming gain and half-life; adenosine receptor Ki": (
+        "chapter 2's repeat-dosing facts and the adenosine branch; no path to the kill "
+        "large enough to move a trial, by chapter 2's sensitivity screen"
+    ),
+    "the mouse tumour's growth and capacity; the residual TRAIL/granzyme B killing; "
+    "the T, B and NK cell rate and onset": (
+        "they describe the mouse experiments of chapter 3, which the plausibility check "
+        "keeps, not patients' lesions"
+    ),
+    "T-cell recruitment gain, DC priming delay, memory formation rate": (
+        "their product with the T-cell and memory kill rates is what acts; the kill rates "
+        "are sampled"
+    ),
+    "chapter 4's recurrence residue (median and spread)": "not used by the clinic's chain",
+    "the serum half-life and volume of distribution": "serum drug does not reach the lesion",
+    "skin layer depth, stratum corneum half-life and turnover": (
+        "they set the same free concentration as the flux and the unbound fraction, which "
+        "are sampled"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Uniform over ``low`` to ``high`` (in the number's unit), or over their logarithms."""
+
+    name: str
+    low: float
+    high: float
+    log: bool
+
+    def value_at(self, u: np.ndarray) -> np.ndarray:
+        """The number at quantile ``u`` (0–1) of the prior."""
+        if self.log:
+            return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+
+def prior_of(name: str) -> Prior:
+    """The prior over an assumed number's registry range: log-uniform where the range spans
+    a factor of ten or more (and starts above 0), uniform otherwise."""
+    if not isinstance(name, str) or name not in SAMPLED:
+        raise ValueError(f"{name!r} is not an assumed number the calibration samples")
+    p = PARAMETERS[name]
+    return Prior(name, p.low, p.high, p.low > 0 and p.high / p.low >= 10)
+
+
+def assumption_sets(count: int, seed: int = 2026) -> list[tuple[tuple[str, float], ...]]:
+    """``count`` sets of the SAMPLED numbers ((name, value) pairs, sorted by name) from a
+    scrambled Sobol sequence over their priors; the same seed gives the same sets."""
+    from scipy.stats import qmc
+
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 4096:
+        raise ValueError(f"count = {count!r} must be a whole number of sets from 1 to 4096")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed = {seed!r} must be a whole number ≥ 0")
+    u = qmc.Sobol(len(SAMPLED), scramble=True, seed=seed).random(count)
+    priors = [prior_of(n) for n in SAMPLED]
+    return [
+        tuple(
+            sorted(
+                (p.name, float(validate(p.name, float(p.value_at(x)))))
+                for p, x in zip(priors, row, strict=True)
+            )
+        )
+        for row in u
+    ]
+
+
+#: the numbers the mouse experiments of chapter 3 see (the killers, their signal, TLR7)
+_MOUSE = {*OWN_NUMBERS, *SIGNALLING_NUMBERS, "tlr7_ec50_uM"}
+
+
+def plausible(values: tuple[tuple[str, float], ...]) -> bool:
+    """Whether the chain with these numbers still gives every verdict of Drobits et al.
+    2012 (wild type and lymphocyte-free mice regress, every knockout does not, blocking
+    TRAIL and granzyme B impairs), the wild type first (most sets that fail, fail there)."""
+    rates = {name: v for name, v in values if name in _MOUSE}
+    untreated = tumour_course("untreated", **rates)["tumour"][-1]
+    return all(
+        verdict(tumour_course(condition, **rates)["tumour"][-1], untreated) == stated
+        for condition, stated in PAPER_OUTCOME.items()
+    )

@@ -1,0 +1,59 @@
+"""Predictive bands: where a new trial of a design may land, over parameter draws, the trial's
+own shift and binomial sampling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .courses import normal_quadrature
+
+#: Gauss–Hermite nodes over a trial's own shift of the logit of the drug's effect
+TRIAL_EFFECT_NODES = 16
+
+
+def shifted_effect(effect: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """The drug's share ``effect`` (0–1) in a trial whose patients respond ``shift`` more,
+    on the logit scale, than the model's average trial."""
+    logit = np.log(np.clip(effect, 1e-12, 1 - 1e-12)) - np.log1p(-np.clip(effect, 1e-12, 1 - 1e-12))
+    return np.where(effect > 0, 1 / (1 + np.exp(-(logit + shift))), 0.0)
+
+
+def share_quantiles(
+    base: np.ndarray, effect: np.ndarray, spread: np.ndarray, q: tuple[float, ...]
+) -> np.ndarray:
+    """Quantiles ``q`` (0–1) of the share (0–1) a new trial reports when it enrols very
+    many patients: over parameter draws (``base``, ``effect`` and ``spread`` of the trial
+    shift, one value per draw along the first axis; further axes kept) and the new trial's
+    own shift of the drug's effect (Gauss–Hermite nodes)."""
+    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
+    extra = (None,) * (effect.ndim - 1)
+    shift = spread[(slice(None), *extra, None)] * z
+    share = base[..., None] + (1 - base[..., None]) * shifted_effect(effect[..., None], shift)
+    share = np.moveaxis(share, -1, 1).reshape((-1, *effect.shape[1:]))  # draws × nodes first
+    weights = np.tile(w, len(effect))
+    return np.percentile(share, 100 * np.array(q), axis=0, weights=weights, method="inverted_cdf")
+
+
+def count_quantiles(
+    base: np.ndarray,
+    effect: np.ndarray,
+    spread: np.ndarray,
+    n: int,
+    q: tuple[float, ...],
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Quantiles ``q`` of the share (0–1) a new trial of ``n`` patients reports: the mixture
+    of :func:`share_quantiles` with binomial sampling (exact mixture of binomials), the
+    draws weighed by ``weights`` (normalised; equal if not given)."""
+    from scipy.stats import binom
+
+    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
+    share = base[:, None] + (1 - base[:, None]) * shifted_effect(
+        effect[:, None], spread[:, None] * z[None, :]
+    )
+    k = np.arange(n + 1)
+    cdf = (binom.cdf(k[None, None, :], n, share[:, :, None]) * w[None, :, None]).sum(axis=1)
+    chance = np.full(len(base), 1 / len(base)) if weights is None else weights
+    cdf = chance @ cdf
+    return np.array([k[min(np.searchsorted(cdf, level), n)] / n for level in q])

@@ -1,0 +1,326 @@
+"""Calibration: the trial arms, their likelihood with a spread between trials, the posterior
+mode and the posterior sample.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .. import pk
+from ..design import LABEL_DESIGN, Design, arm_design
+from ..outcomes import INDICATIONS, TrialArm, schedule_of, trial_arms
+from ..parameters import value_of
+from .bands import TRIAL_EFFECT_NODES, shifted_effect
+from .courses import Skin, normal_quadrature, skin_of
+from .patients import INDICATION, assessment_days, course_outcome, population_for
+
+# --- the trial arms the model is calibrated to
+#: endpoints of clearance the model is fitted to (patients clear of every lesion)
+CLEARANCE_ENDPOINTS = (
+    "complete clearance",
+    "histological clearance",
+    "initial clinical clearance",
+    "tumour-free at 12 months",
+)
+REACTION_ENDPOINT = "severe local reaction"
+
+
+def arm_schedule(arm: TrialArm) -> pk.Schedule:
+    """The course of an imiquimod arm, at its strength."""
+    return replace(schedule_of(arm), cream_percent=arm.strength_percent)
+
+
+def calibration_arms() -> tuple[TrialArm, ...]:
+    """Every arm with counts (or a flagged n), a schedule and a clearance endpoint, or the
+    severe reactions that go with an arm that is fitted."""
+    chosen = []
+    for arm in trial_arms():
+        if arm.treatment not in ("imiquimod", "vehicle") or not arm.likelihood_n:
+            continue
+        if arm.indication not in INDICATIONS:
+            continue  # nodular or mixed basal cell carcinoma: not modelled
+        if arm.endpoint in CLEARANCE_ENDPOINTS and arm.cleared:
+            if arm.trial == "Krawtchenko2007" and arm.endpoint != "initial clinical clearance":
+                continue  # one endpoint per trial arm: the clinical one
+            chosen.append(arm)
+        elif arm.endpoint == REACTION_ENDPOINT and arm.applications_per_week:
+            chosen.append(arm)
+    return tuple(chosen)
+
+
+def background_trials(arms: tuple[TrialArm, ...]) -> tuple[str, ...]:
+    """Trials whose vehicle arm gives their background (spontaneous) clearance."""
+    return tuple(
+        sorted(
+            {a.trial for a in arms if a.treatment == "vehicle" and a.endpoint != REACTION_ENDPOINT}
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An arm made ready for the likelihood: its design, its courses (None for vehicle)
+    and counts."""
+
+    arm: TrialArm
+    design: Design
+    skin: Skin | None
+    assessment_days: np.ndarray
+    responders: int
+    n: int
+
+
+@functools.cache
+def prepared(arm: TrialArm, values: tuple[tuple[str, float], ...] = ()) -> Prepared:
+    """The arm's courses at every permeability node, with the registry's numbers or those
+    ``values`` ((name, value) pairs) give (cached: the expensive step)."""
+    n = arm.likelihood_n
+    k = round(arm.proportion * n)
+    design = LABEL_DESIGN[arm.indication] if arm.endpoint == REACTION_ENDPOINT else arm_design(arm)
+    if arm.treatment == "vehicle":
+        return Prepared(arm, design, None, np.zeros(1), k, n)
+    schedule = arm_schedule(arm)
+    days = assessment_days(design, schedule)
+    sd = value_of("skin_permeability_log_sd", values)
+    skin = skin_of(schedule, float(days.max()), design, sd, values)
+    return Prepared(arm, design, skin, days, k, n)
+
+
+PARAMETER_NAMES = (
+    "log immune_responsiveness_median",
+    "log immune_responsiveness_log_sd",
+    "log severe_reaction_threshold",
+    "logit severe_reaction_background",
+    *(INDICATION[i].burden for i in INDICATIONS),
+    "log between_trial_logit_sd",
+)
+FIRST_BACKGROUND = len(PARAMETER_NAMES)
+#: where the between-trial spread sits in a parameter vector
+TRIAL_SPREAD = PARAMETER_NAMES.index("log between_trial_logit_sd")
+
+
+def burden_of(indication: str, theta: np.ndarray) -> np.ndarray:
+    """The mean lesion size of ``indication`` for each parameter vector."""
+    return theta[:, PARAMETER_NAMES.index(INDICATION[indication].burden)]
+
+
+def _trial_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> dict[str, np.ndarray]:
+    """Each trial's background clearance for each row of ``theta``: its own vehicle arm's
+    where it had one, else the mean of its indication's trials that had one (0 if none)."""
+    own = {
+        t: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + i]))
+        for i, t in enumerate(background_trials(arms))
+    }
+    indication_of = {a.trial: a.indication for a in arms}
+    out = {}
+    for trial, indication in indication_of.items():
+        if trial in own:
+            out[trial] = own[trial]
+            continue
+        alike = [own[t] for t in own if indication_of[t] == indication]
+        out[trial] = np.mean(alike, axis=0) if alike else np.zeros(len(theta))
+    return out
+
+
+def arm_parts(
+    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> tuple[np.ndarray, ...]:
+    """For each row of ``theta`` and each arm: the share that would respond without the
+    drug (a trial's vehicle background, or the background of severe reactions) and the
+    modelled share of the rest that the drug clears (or gives a severe reaction), both
+    (rows, arms); and, per arm, whether it is a clearance arm whose drug effect shifts from
+    trial to trial."""
+    theta = np.atleast_2d(theta)
+    r_median, r_sd = np.exp(theta[:, 0]), np.exp(theta[:, 1])
+    threshold = np.exp(theta[:, 2])
+    reaction_background = 1 / (1 + np.exp(-theta[:, 3]))
+    background = _trial_backgrounds(theta, arms)
+    base, effect, shifts = [], [], []
+    for arm in arms:
+        ready = prepared(arm, values)
+        reaction = arm.endpoint == REACTION_ENDPOINT
+        base.append(reaction_background if reaction else background[arm.trial])
+        shifts.append(not reaction and ready.skin is not None)
+        if ready.skin is None:
+            effect.append(np.zeros(len(theta)))
+            continue
+        o = course_outcome(
+            ready.skin,
+            ready.assessment_days,
+            ready.design,
+            burden_of(arm.indication, theta),
+            population_for(arm.indication, values),
+            r_median,
+            r_sd,
+            threshold,
+        )
+        effect.append(o.severe_reaction if reaction else o.drug_clearance)
+    return np.array(base).T, np.array(effect).T, np.array(shifts)
+
+
+def arm_probabilities(
+    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> np.ndarray:
+    """Modelled share (0–1) of each arm in a trial of average responsiveness, for each
+    parameter vector (rows of ``theta``): those named in PARAMETER_NAMES, then the logit
+    background of each trial in ``background_trials(arms)``."""
+    base, effect, _ = arm_parts(theta, arms, values)
+    return base + (1 - base) * effect  # (draws, arms)
+
+
+def trial_log_likelihoods(
+    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> np.ndarray:
+    """Binomial log-likelihood of each trial's counts (rows of ``theta`` × trials, in the
+    order the trials first appear in ``arms``), the trial's own shift of the drug's effect
+    integrated over its normal spread between trials (Gauss–Hermite)."""
+    theta = np.atleast_2d(theta)
+    base, effect, shifts = arm_parts(theta, arms, values)
+    spread = np.exp(theta[:, TRIAL_SPREAD])
+    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
+    shift = spread[:, None, None] * z[None, None, :] * shifts[None, :, None]  # (R, A, K)
+    moved = shifted_effect(effect[:, :, None], shift)
+    p = np.clip(base[:, :, None] + (1 - base[:, :, None]) * moved, 1e-12, 1 - 1e-12)
+    k = np.array([prepared(a).responders for a in arms], dtype=float)[None, :, None]
+    n = np.array([prepared(a).n for a in arms], dtype=float)[None, :, None]
+    per_arm = k * np.log(p) + (n - k) * np.log1p(-p)  # (R, A, K)
+    trials = list(dict.fromkeys(a.trial for a in arms))
+    of_trial = np.array([trials.index(a.trial) for a in arms])
+    out = np.empty((len(theta), len(trials)))
+    for j in range(len(trials)):
+        joint = per_arm[:, of_trial == j, :].sum(axis=1) + np.log(w)[None, :]
+        top = joint.max(axis=1, keepdims=True)
+        out[:, j] = top[:, 0] + np.log(np.exp(joint - top).sum(axis=1))
+    return out
+
+
+def log_likelihood(
+    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> np.ndarray:
+    """Log-likelihood of every arm's counts for each row of ``theta``, trials independent,
+    each with its own shift of the drug's effect."""
+    return trial_log_likelihoods(theta, arms, values).sum(axis=1)
+
+
+# --- calibration: maximum likelihood, then the posterior by an ensemble sampler
+#: bounds of each fitted number (the transformed scale of PARAMETER_NAMES; backgrounds
+#: are logits); the prior is uniform within them
+BOUNDS = (
+    (math.log(1e-4), math.log(10.0)),
+    (math.log(0.05), math.log(3.0)),
+    (math.log(1e-5), math.log(10.0)),
+    (-8.0, 0.0),
+    (0.0, 6.0),
+    (0.0, 6.0),
+    (0.0, 6.0),
+    (math.log(0.01), math.log(3.0)),
+)
+BACKGROUND_BOUNDS = (-6.0, 2.0)
+#: scale (logit units) of the half-normal prior on the spread between trials (Röver 2021)
+TRIAL_SPREAD_PRIOR_SCALE = 1.0
+
+
+def log_prior(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarray:
+    """Log prior density of each row of ``theta``: uniform within the bounds on the
+    transformed scale, except the spread between trials, half-normal on its own scale
+    (written for its logarithm, hence the Jacobian ``+ ln τ``); −∞ outside the bounds."""
+    theta = np.atleast_2d(theta)
+    bounds = np.array(_bounds(arms))
+    inside = np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)
+    log_tau = theta[:, TRIAL_SPREAD]
+    density = -0.5 * (np.exp(log_tau) / TRIAL_SPREAD_PRIOR_SCALE) ** 2 + log_tau
+    return np.where(inside, density, -np.inf)
+
+
+def _bounds(arms: tuple[TrialArm, ...]) -> list[tuple[float, float]]:
+    return [*BOUNDS, *[BACKGROUND_BOUNDS] * len(background_trials(arms))]
+
+
+def _value_and_gradient(
+    x: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...]
+) -> tuple[float, np.ndarray]:
+    """Minus the log posterior at ``x`` and its gradient by one-sided differences (inward at
+    a bound), every point in one vectorised call."""
+    bounds = np.array(_bounds(arms))
+    h = 1e-4 * np.where(x + 1e-4 <= bounds[:, 1], 1.0, -1.0)
+    points = np.vstack([x, x + np.diag(h)])
+    f = log_posterior(points, arms, values)
+    return -float(f[0]), -(f[1:] - f[0]) / h
+
+
+def posterior_mode(
+    arms: tuple[TrialArm, ...],
+    start: np.ndarray | None = None,
+    values: tuple[tuple[str, float], ...] = (),
+) -> tuple[np.ndarray, float]:
+    """The most probable parameter vector (PARAMETER_NAMES, then backgrounds) and its log
+    likelihood plus log prior, by bounded quasi-Newton from ``start`` or, without one, from
+    two starts (a narrow and a wide patient spread); ``values`` may replace assumed numbers."""
+    from scipy.optimize import minimize
+
+    backgrounds = [-2.0] * len(background_trials(arms))
+    spread = math.log(0.5)
+    starts = (
+        [math.log(0.05), math.log(0.7), math.log(0.3), -3.0, 1.0, 1.0, 1.0, spread, *backgrounds],
+        [math.log(0.05), math.log(2.0), math.log(0.3), -3.0, 2.0, 1.0, 2.0, spread, *backgrounds],
+    )
+    if start is not None:
+        starts = (np.clip(start, *np.array(_bounds(arms)).T),)
+    best = None
+    for start in starts:
+        found = minimize(
+            _value_and_gradient,
+            np.array(start),
+            args=(arms, values),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=_bounds(arms),
+        )
+        if best is None or found.fun < best.fun:
+            best = found
+    return best.x, float(-best.fun)
+
+
+def log_posterior(
+    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> np.ndarray:
+    """Log likelihood plus log prior of each row of ``theta`` (−∞ outside the bounds)."""
+    out = log_prior(theta, arms)
+    inside = np.isfinite(out)
+    if inside.any():
+        out[inside] += log_likelihood(np.atleast_2d(theta)[inside], arms, values)
+    return out
+
+
+def laplace_covariance(
+    mode: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+) -> np.ndarray:
+    """Covariance of the normal approximation to the posterior at its ``mode``: the
+    inverse Hessian of the log posterior by central differences (every point in one
+    vectorised call). Directions the arms do not pin down get the spread of a uniform
+    prior over their bounds."""
+    bounds = np.array(_bounds(arms))
+    d, h = len(mode), 0.02
+    steps = [np.zeros(d)]
+    pairs = [(i, j) for i in range(d) for j in range(i, d)]
+    for i, j in pairs:
+        for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            step = np.zeros(d)
+            step[i] += si * h
+            step[j] += sj * h
+            steps.append(step)
+    points = np.clip(mode[None, :] + np.array(steps), bounds[:, 0], bounds[:, 1])
+    f = log_posterior(points, arms, values)
+    f = np.where(np.isfinite(f), f, f[0])
+    hessian = np.zeros((d, d))
+    for m, (i, j) in enumerate(pairs):
+        pp, pm, mp, mm = f[1 + 4 * m : 5 + 4 * m]
+        hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h * h)
+    curvature, vectors = np.linalg.eigh(-hessian)
+    widest = ((bounds[:, 1] - bounds[:, 0]) ** 2 / 12).max()  # a uniform prior's variance
+    curvature = np.maximum(curvature, 1 / widest)
+    return (vectors / curvature) @ vectors.T

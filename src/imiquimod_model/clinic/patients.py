@@ -1,0 +1,300 @@
+"""Virtual patients: a population's lesions growing against the chain's kill, integrated over
+patients in closed form over lesions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
+
+from .. import pk
+from ..design import Design
+from ..killers import HOURS_PER_DAY
+from ..outcomes import INDICATIONS
+from ..parameters import default, value_of
+from .courses import DAYS_PER_WEEK, PERMEABILITY_NODES, KillCourse, Skin, normal_quadrature
+
+RESPONSIVENESS_NODES = 64
+LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True)
+class Indication:
+    """What a virtual patient with this indication carries, and its label regimen."""
+
+    lesions: str  # registry name: lesions per patient
+    burden: str  # registry name: mean lesion size, log10 of the smallest seen in clinic
+    label: pk.Schedule
+    regrowth: str  # registry name: regrowth rate of what is left in a cleared lesion
+
+
+INDICATION: dict[str, Indication] = {
+    "actinic keratosis": Indication(
+        "ak_lesions_per_patient",
+        "ak_lesion_log10_burden",
+        pk.Schedule(applications_per_week=2, weeks=16),
+        "residual_regrowth_rate_per_day",
+    ),
+    "superficial basal cell carcinoma": Indication(
+        "sbcc_tumours_per_patient",
+        "sbcc_lesion_log10_burden",
+        pk.Schedule(applications_per_week=5, weeks=6),
+        "bcc_residual_regrowth_rate_per_day",
+    ),
+    "external genital warts": Indication(
+        "egw_warts_per_patient",
+        "egw_lesion_log10_burden",
+        pk.Schedule(applications_per_week=3, weeks=16),
+        "residual_regrowth_rate_per_day",
+    ),
+}
+
+
+def indication_named(name: str) -> Indication:
+    """The indication called ``name``; a clear error for an unknown one."""
+    if not isinstance(name, str) or name not in INDICATION:
+        raise ValueError(f"indication {name!r} is not one of: {', '.join(INDICATIONS)}")
+    return INDICATION[name]
+
+
+# --- the population: quadrature over patients, closed form over lesions
+@dataclass(frozen=True)
+class Population:
+    """The numbers that describe the patients (registry names as keywords)."""
+
+    responsiveness_median: float = default("immune_responsiveness_median")
+    responsiveness_log_sd: float = default("immune_responsiveness_log_sd")
+    reaction_threshold: float = default("severe_reaction_threshold")
+    reaction_log_sd: float = default("severe_reaction_log_sd")
+    withdrawal_share: float = default("withdrawal_share_of_severe_reactions")
+    growth_per_day: float = default("residual_regrowth_rate_per_day")
+    burden_sd: float = default("lesion_log10_burden_sd")
+    one_cell_log10: float = default("one_cell_log10")
+    permeability_log_sd: float = default("skin_permeability_log_sd")
+    histology_detection_log10: float = default("histology_detection_log10")
+
+
+def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: float) -> np.ndarray:
+    """ln B/B0 of a lesion that starts at its plateau: ``dB/dt = ρ_h·B·(1 − B/B0) − k·B``,
+    the kill rate ``k`` (per day, last axis over steps) held over each step of ``dt_days``
+    and solved exactly. Returns the log burden at every time (one more than the steps)."""
+    x = np.zeros(kill_per_day.shape[:-1])
+    out = [x]
+    for j, dt in enumerate(dt_days.tolist()):
+        net = growth - kill_per_day[..., j]
+        small = np.abs(net) < 1e-12
+        safe = np.where(small, 1.0, net)
+        span = np.where(small, dt, np.expm1(safe * dt) / safe)  # ∫ e^(net·s) ds over the step
+        x = x + net * dt - np.log1p(growth * np.exp(x) * span)
+        out.append(x)
+    return np.stack(out, axis=-1)
+
+
+def regrowth_after_stop(
+    log_burden: np.ndarray, stop: np.ndarray, time_days: np.ndarray, growth: float
+) -> np.ndarray:
+    """ln B/B0 of lesions whose treatment stops at time index ``stop[q]`` (``q`` the
+    second-last axis of ``log_burden``, time the last): as ``log_burden`` up to the stop,
+    then untreated regrowth ``dB/dt = ρ_h·B·(1 − B/B0)`` solved exactly,
+    ``B0/B = 1 + (B0/B_stop − 1)·e^(−ρ_h·τ)`` for ``τ`` days after the stop (written with
+    ``logaddexp`` so a lesion far below one cell does not overflow)."""
+    stop = np.minimum(stop, len(time_days) - 1)
+    index = stop.reshape((1,) * (log_burden.ndim - 2) + (-1, 1))
+    at_stop = np.take_along_axis(log_burden, index, axis=-1)  # (..., Q, 1)
+    since = np.maximum(time_days[None, :] - time_days[stop][:, None], 0.0)  # (Q, T) days
+    with np.errstate(divide="ignore"):  # log 0 = −inf at the stop itself: no regrowth yet
+        regrown = -np.logaddexp(-at_stop - growth * since, np.log(-np.expm1(-growth * since)))
+    after = np.arange(len(time_days))[None, :] > stop[:, None]
+    return np.where(after, regrown, log_burden)
+
+
+def _thresholds(
+    log_burden: np.ndarray,
+    at: np.ndarray,
+    mode: str,
+    one_cell: float,
+    each: bool = False,
+    detection_log10: float = 0.0,
+) -> np.ndarray:
+    """Largest lesion size (log10) that is clear at every assessment index in ``at`` (or,
+    with ``each``, at each of them separately: one more axis).
+
+    ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the
+    assessment; "at": clear at the assessment, or extinct before it. A residue counts as
+    clear once it is ``detection_log10`` below the smallest lesion the eye sees (0 for the
+    eye; more for the microscope), or extinct.
+    """
+    lowest = np.minimum.accumulate(log_burden, axis=-1)
+    if mode == "by":
+        by = -lowest[..., at] / LN10 - detection_log10
+        return by if each else by[..., -1]
+    seen = -log_burden[..., at] / LN10 - detection_log10
+    extinct = -lowest[..., at] / LN10 + one_cell
+    clear = np.maximum(seen, extinct)
+    return clear if each else clear.min(axis=-1)
+
+
+def visible_lesion_below(size_log10: np.ndarray, mean: np.ndarray, sd: float) -> np.ndarray:
+    """Share of lesions smaller than ``size_log10`` (log10 of the smallest size seen in
+    clinic), lesion sizes normal but every lesion visible at the start (size > 0)."""
+    hidden = ndtr(-mean / sd)
+    return np.clip((ndtr((size_log10 - mean) / sd) - hidden) / (1.0 - hidden), 0.0, 1.0)
+
+
+def all_clear(lesion_clear: np.ndarray, mean_lesions: float) -> np.ndarray:
+    """Share of patients with every lesion clear, each lesion clear with probability
+    ``lesion_clear`` and the number of lesions 1 + Poisson(mean − 1): the generating
+    function gives ``s·exp(−(m − 1)(1 − s))``."""
+    return lesion_clear * np.exp(-(mean_lesions - 1.0) * (1.0 - lesion_clear))
+
+
+@dataclass(frozen=True)
+class ArmPrediction:
+    """A course's outcome in a population of virtual patients (shares 0–1)."""
+
+    drug_clearance: np.ndarray  # without the background
+    severe_reaction: np.ndarray
+    withdrawn: np.ndarray
+    lesion_clearance: np.ndarray  # share of lesions clear (drug effect only)
+
+
+def course_outcome(
+    skin: Skin,
+    assessment_days: np.ndarray,
+    design: Design,
+    burden_mean: float | np.ndarray,
+    population: Population,
+    r_median: np.ndarray | None = None,
+    r_log_sd: np.ndarray | None = None,
+    threshold: np.ndarray | None = None,
+    each: bool = False,
+    lesion_counts: np.ndarray | None = None,
+) -> ArmPrediction:
+    """Population outcome of a course on ``skin`` for a trial of ``design``: the patients
+    on each kind of skin, weighted by their share. ``r_median``, ``r_log_sd`` and
+    ``threshold`` may be arrays (one value per parameter draw) that override the
+    population's. With ``each``, every assessment day separately (shares gain an axis
+    over the days; severe reactions and withdrawals count those that have happened by
+    each day). With ``lesion_counts`` (trials' mean lesions per patient), clearance gains
+    an axis over them in place of the design's own."""
+    parts = [
+        _one_skin_outcome(
+            course,
+            assessment_days,
+            design,
+            burden_mean,
+            population,
+            r_median,
+            r_log_sd,
+            threshold,
+            each,
+            lesion_counts,
+        )
+        for course in skin.courses
+    ]
+    return ArmPrediction(
+        *(
+            sum(
+                share * getattr(part, field) for part, share in zip(parts, skin.shares, strict=True)
+            )
+            for field in ArmPrediction.__dataclass_fields__
+        )
+    )
+
+
+def _one_skin_outcome(
+    course: KillCourse,
+    assessment_days: np.ndarray,
+    design: Design,
+    burden_mean: float | np.ndarray,
+    population: Population,
+    r_median: np.ndarray | None,
+    r_log_sd: np.ndarray | None,
+    threshold: np.ndarray | None,
+    each: bool,
+    lesion_counts: np.ndarray | None = None,
+) -> ArmPrediction:
+    """:func:`course_outcome` for patients whose lesions all sit on one kind of skin."""
+    p = population
+    median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
+    spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
+    theta = np.atleast_1d(p.reaction_threshold if threshold is None else threshold)
+    z_r, w_r = normal_quadrature(RESPONSIVENESS_NODES)
+    _, w_q = normal_quadrature(PERMEABILITY_NODES)
+    r = median[:, None] * np.exp(spread[:, None] * z_r[None, :])  # (W, R)
+    at = np.searchsorted(course.time_days, np.asarray(assessment_days) - 1e-9)
+    at = np.minimum(at, len(course.time_days) - 1)
+    last = at.max() + 1
+    t = course.time_days[:last]
+    immune_rate = np.diff(course.immune[:, :last], axis=1) / np.diff(t)  # (Q, T − 1) per day
+    direct_rate = np.diff(course.direct[:, :last], axis=1) / np.diff(t)
+    # ln B/B0 for draw w, responsiveness node, permeability node, day: (W, R, Q, T)
+    log_burden = lesion_log_burden(
+        r[:, :, None, None] * immune_rate + direct_rate, np.diff(t), p.growth_per_day
+    )
+    detection = p.histology_detection_log10 if design.histological else 0.0
+    levels = (at, design.cleared, p.one_cell_log10, each, detection)
+    thr = _thresholds(log_burden, *levels)
+    stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
+    stopped = regrowth_after_stop(log_burden, stop, t, p.growth_per_day)
+    thr_stopped = _thresholds(stopped, *levels)
+    extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
+    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[
+        (slice(None), None, None, *extra)
+    ]
+    lesion_full = visible_lesion_below(thr, mu, p.burden_sd)  # (W, R, Q[, K])
+    lesion_stopped = visible_lesion_below(thr_stopped, mu, p.burden_sd)
+    react = ndtr(
+        (np.log(r[:, :, None] * course.inflammation[None, None, :]) - np.log(theta)[:, None, None])
+        / p.reaction_log_sd
+    )[(..., *extra)]
+    leave = p.withdrawal_share * react
+    happened = 1.0
+    if each:
+        happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
+    weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
+    lesion = (1 - leave) * lesion_full + leave * lesion_stopped
+    if lesion_counts is None:
+        lesions, last = design.lesions_per_patient, ()
+    else:  # one more axis, over the trial's mean lesion count
+        lesions, last = np.asarray(lesion_counts), (None,)
+    patient = (1 - leave[(..., *last)]) * all_clear(lesion_full[(..., *last)], lesions) + leave[
+        (..., *last)
+    ] * all_clear(lesion_stopped[(..., *last)], lesions)
+    return ArmPrediction(
+        drug_clearance=(weights[(..., *last)] * patient).sum(axis=(1, 2)),
+        severe_reaction=(weights * react * happened).sum(axis=(1, 2)),
+        withdrawn=(weights * leave * happened).sum(axis=(1, 2)),
+        lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
+    )
+
+
+#: assumed numbers of the virtual patients → the Population field each sets
+POPULATION_FIELDS = {
+    "skin_permeability_log_sd": "permeability_log_sd",
+    "lesion_log10_burden_sd": "burden_sd",
+    "severe_reaction_log_sd": "reaction_log_sd",
+    "withdrawal_share_of_severe_reactions": "withdrawal_share",
+    "one_cell_log10": "one_cell_log10",
+    "histology_detection_log10": "histology_detection_log10",
+}
+
+
+def population_for(
+    indication: str, values: tuple[tuple[str, float], ...] = (), **fields: float
+) -> Population:
+    """The virtual patients of ``indication``: the registry's numbers (or those ``values``,
+    (name, value) pairs, give), the indication's regrowth rate of what is left in a
+    cleared lesion, and any Population ``fields``."""
+    given = {POPULATION_FIELDS[k]: v for k, v in values if k in POPULATION_FIELDS}
+    growth = {"growth_per_day": value_of(INDICATION[indication].regrowth, values)}
+    return Population(**{**growth, **given, **fields})
+
+
+def assessment_days(design: Design, schedule: pk.Schedule) -> np.ndarray:
+    """Days from the first application to each assessment of ``design``."""
+    end = schedule.duration_h / HOURS_PER_DAY
+    return end + DAYS_PER_WEEK * np.array(design.assessed_weeks_after or (0.0,))

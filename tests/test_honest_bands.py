@@ -1,0 +1,220 @@
+"""Honest bands (issue 25): the assumed numbers and the spread between trials carried into
+every prediction, checked against what is known independently: simulated trials from known
+numbers, the direction bands must move, and the trials left out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from imiquimod_model import clinic, outcomes
+from imiquimod_model.clinic import assumptions, calibration, selection
+from imiquimod_model.design import LABEL_DESIGN
+from imiquimod_model.parameters import PARAMETERS
+
+ARMS = clinic.calibration_arms()
+OBSERVED = {clinic.arm_id(a): a.proportion for a in outcomes.trial_arms()}
+AK = "actinic keratosis"
+LOO = clinic.fitted()["leave_one_trial_out"]
+
+
+def _covered(rows: list[dict], band: int) -> float:
+    low, high = f"q{round(10 * (100 - band) / 2):03d}", f"q{round(10 * (100 + band) / 2):03d}"
+    return float(np.mean([r[low] <= OBSERVED[r["arm"]] <= r[high] for r in rows]))
+
+
+# --- the priors and the plausible sets
+def test_priors_are_log_uniform_where_the_range_spans_a_factor_of_ten():
+    for name in assumptions.SAMPLED:
+        p = PARAMETERS[name]
+        assert p.assumed, f"{name} is sampled but not marked assumed in the registry"
+        prior = assumptions.prior_of(name)
+        assert (prior.low, prior.high) == (p.low, p.high)
+        assert prior.log == (p.low > 0 and p.high / p.low >= 10)
+        u = np.array([0.0, 0.5, 1.0])
+        middle = math.sqrt(p.low * p.high) if prior.log else (p.low + p.high) / 2
+        assert prior.value_at(u) == pytest.approx([p.low, middle, p.high])
+
+
+def test_the_same_seed_gives_the_same_sets_bit_for_bit():
+    assert assumptions.assumption_sets(8, seed=7) == assumptions.assumption_sets(8, seed=7)
+    assert assumptions.assumption_sets(8, seed=7) != assumptions.assumption_sets(8, seed=8)
+
+
+def test_every_stored_set_keeps_the_verdicts_of_drobits():
+    stored = clinic.stored_sets()
+    assert stored[0] == (), "the first set is the registry's own values"
+    for values in stored[1:]:
+        assert {name for name, _ in values} == set(assumptions.SAMPLED)
+        assert assumptions.plausible(values)
+
+
+def test_a_set_that_breaks_a_knockout_is_not_plausible():
+    """Direct killing strong enough to clear tumours without TLR7 contradicts the paper."""
+    assert assumptions.plausible(())
+    assert not assumptions.plausible((("direct_apoptosis_max_rate_per_day", 2.0),))
+
+
+# --- the direction the bands move
+def test_a_wider_spread_between_trials_widens_the_band():
+    base, effect = np.full(50, 0.1), np.linspace(0.4, 0.6, 50)
+    widths = [
+        np.diff(clinic.share_quantiles(base, effect, np.full(50, tau), (0.05, 0.95)))[0]
+        for tau in (0.0, 0.3, 0.9)
+    ]
+    assert widths[0] < widths[1] < widths[2]
+
+
+def test_a_wider_range_of_an_assumed_number_widens_the_band():
+    """The same fitted numbers, the EC50 of TLR7 spread over a narrow and a wide range: the
+    label AK prediction spreads more with the wide one."""
+    theta = np.repeat(clinic.mode_vector(), 5, axis=0)
+    sets = np.arange(5)
+    spans = []
+    for low, high in ((4.0, 6.0), (1.0, 25.0)):
+        values = tuple((("tlr7_ec50_uM", float(v)),) for v in np.geomspace(low, high, 5))
+        o = clinic.fitted_outcome(
+            AK, clinic.INDICATION[AK].label, LABEL_DESIGN[AK], theta, sets=sets, set_values=values
+        )
+        spans.append(np.ptp(o.drug_clearance))
+    assert spans[0] < spans[1]
+
+
+def test_more_arms_narrow_the_posterior():
+    """At the same fitted numbers, the normal approximation with every arm is narrower than
+    without the largest trial (Garland 2001, 943 patients, no vehicle arm of its own, so
+    both have the same numbers): each arm adds information, none takes it away."""
+    best = clinic.mode_vector()[0]
+    without = tuple(a for a in ARMS if a.trial != "Garland2001")
+    assert len(without) < len(ARMS)
+    keep = [0, 1, 7]  # responsiveness median and spread, spread between trials
+    sd_all = np.sqrt(np.diag(calibration.laplace_covariance(best, ARMS)))[keep]
+    sd_fewer = np.sqrt(np.diag(calibration.laplace_covariance(best, without)))[keep]
+    assert np.all(sd_all <= sd_fewer * 1.001)
+    assert np.mean(sd_all) < np.mean(sd_fewer)
+
+
+# --- simulated trials from known numbers
+def _simulated_arms(truth: np.ndarray, rng: np.random.Generator) -> tuple:
+    """The calibration arms with counts drawn from the model at ``truth``, each trial with
+    its own shift of the drug's effect drawn from the spread between trials."""
+    base, effect, shifts = clinic.arm_parts(truth[None, :], ARMS)
+    trials = list(dict.fromkeys(a.trial for a in ARMS))
+    shift = rng.normal(0.0, math.exp(truth[clinic.TRIAL_SPREAD]), len(trials))
+    out = []
+    for j, arm in enumerate(ARMS):
+        moved = shift[trials.index(arm.trial)] if shifts[j] else 0.0
+        p = base[0, j] + (1 - base[0, j]) * clinic.shifted_effect(effect[0, j], moved)
+        n = clinic.prepared(arm).n
+        out.append(replace(arm, responders=int(rng.binomial(n, p)), n=n, n_assumed=None))
+    return tuple(out)
+
+
+@pytest.fixture(scope="module")
+def simulated_fits() -> list[tuple]:
+    """Two calibrations to counts simulated from known numbers (a between-trial spread of
+    0.8 logit units), each with the simulated trials run again as new trials."""
+    truth = clinic.mode_vector()[0].copy()
+    truth[clinic.TRIAL_SPREAD] = math.log(0.8)
+    rng = np.random.default_rng(2026)
+    out = []
+    for _ in range(2):
+        arms = _simulated_arms(truth, rng)
+        mode, _ = calibration.posterior_mode(arms, truth)
+        cov = calibration.laplace_covariance(mode, arms)
+        out.append((truth, arms, mode, cov, _simulated_arms(truth, rng)))
+    return out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the bands from the normal approximation at the mode are too narrow: they covered "
+    "76% of 38 new simulated trials, not 90% (the same shortfall as out of sample, 84%)",
+)
+def test_bands_from_simulated_trials_cover_new_trials_of_the_same_designs(simulated_fits):
+    """90% bands for a new trial of each arm's design cover about 90% of new simulated
+    trials (2 calibrations × 22 arms with a drug effect: a binomial margin)."""
+    rng = np.random.default_rng(7)
+    hits = []
+    for _, arms, mode, cov, new in simulated_fits:
+        draws = rng.multivariate_normal(mode, cov, size=200)
+        base, effect, shifts = clinic.arm_parts(draws, arms)
+        spread = np.exp(np.clip(draws[:, clinic.TRIAL_SPREAD], -5, 1.1))
+        for j, arm in enumerate(arms):
+            if shifts[j]:
+                n = clinic.prepared(arm).n
+                low, high = clinic.count_quantiles(
+                    base[:, j], effect[:, j], spread, n, (0.05, 0.95)
+                )
+                hits.append(low <= new[j].proportion <= high)
+    assert 0.8 <= np.mean(hits) <= 0.99, f"90% bands covered {np.mean(hits):.0%}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the normal approximation is too sure of the patients' spread: from simulated "
+    "trials the spread of responsiveness comes out low (0.1 to 0.3 against 0.57 in ln units) "
+    "with a standard error of 0.2 to 0.3, and the posterior has more than one mode",
+)
+def test_simulated_trials_recover_their_numbers_within_their_intervals(simulated_fits):
+    for truth, _, mode, cov, _ in simulated_fits:
+        sd = np.sqrt(np.diag(cov))
+        keep = [0, 1, clinic.TRIAL_SPREAD]
+        assert np.all(np.abs(mode[keep] - truth[keep]) <= 1.96 * sd[keep])
+
+
+# --- reproducible, and stored as computed
+def test_a_stored_set_refits_to_its_stored_mode_bit_for_bit_reproducibly():
+    stored = clinic.fitted()
+    i = int(np.argmax(stored["set_log_evidence"][1:])) + 1  # the best of the sampled sets
+    values = clinic.stored_sets()[i]
+    start = clinic.mode_vector()[0]
+    first = selection.fit_set(values, ARMS, start, draws=3, seed=11)
+    again = selection.fit_set(values, ARMS, start, draws=3, seed=11)
+    assert np.array_equal(first.draws, again.draws) and first.log_evidence == again.log_evidence
+    assert first.mode == pytest.approx(np.array(stored["set_modes"][i]), abs=0.05)
+    assert first.log_evidence == pytest.approx(stored["set_log_evidence"][i], abs=0.2)
+
+
+def test_the_stored_draws_name_stored_sets():
+    fit = clinic.fitted()
+    assert len(fit["draws"]) == len(fit["draw_sets"]) == 200
+    assert set(fit["draw_sets"]) <= set(range(len(fit["assumption_sets"])))
+    population = fit["virtual_population"]
+    assert population["plausible"] + 1 == population["sets"] <= population["screened"] + 1
+    assert population["effective_sample_size"] >= 1
+
+
+# --- scored in the open
+def test_every_indication_is_scored_out_of_sample():
+    indication_of = {clinic.arm_id(a): a.indication for a in ARMS}
+    assert {indication_of[r["arm"]] for r in LOO} == set(clinic.INDICATIONS)
+    for r in LOO:
+        levels = [r[f"q{round(1000 * q):03d}"] for q in clinic.SCORED_QUANTILES]
+        assert levels == sorted(levels) and 0 <= levels[0] and levels[-1] <= 1
+
+
+@pytest.mark.parametrize(
+    "band",
+    [
+        50,
+        pytest.param(
+            90,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 25's target is not met: the virtual population's 90% bands held "
+                "16 of 19 arms left out (84%; the target is 85 to 95%): Marks 2001's three "
+                "daily arms fall above them",
+            ),
+        ),
+    ],
+)
+def test_bands_for_trials_left_out_cover_about_as_often_as_they_say(band):
+    """Neither too narrow nor too wide: 90% bands cover 85 to 95% of the arms left out;
+    50% bands 35 to 65% (few arms: a binomial margin)."""
+    covered = _covered(LOO, band)
+    wanted = {50: (0.35, 0.65), 90: (0.85, 0.95)}[band]
+    assert wanted[0] <= covered <= wanted[1], f"{band}% bands covered {covered:.0%}"
