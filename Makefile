@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The model's matrices are 8 by 8: BLAS threads only add overhead (and, on a busy machine,
+# made a batch of matrix exponentials ten times slower), so every target runs BLAS on one.
+export OPENBLAS_NUM_THREADS := 1
 # The chapters that are notebooks (MyST Markdown with a jupytext header).
 CHAPTERS := $(shell grep -l '^jupytext:' book/*.md)
 

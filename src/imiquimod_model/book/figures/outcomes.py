@@ -691,12 +691,13 @@ def coverage_figure():
             )
         )
     fig.update_xaxes(title_text="band (%): how often it should hold the result", range=[0, 100])
-    fig.update_yaxes(title_text="arms inside (%)", range=[0, 100])
+    fig.update_yaxes(title_text="arms inside (%)", range=[-3, 103])
     return _book_layout(fig)
 
 
 def _range_text(low: float, high: float, unit: str) -> str:
-    return f"{number_text(low)}–{number_text(high)}{unit_text(unit)}"
+    unit = unit_text(unit)
+    return f"{number_text(low)}–{number_text(high)}" + (f" {unit}" if unit else "")
 
 
 def teach_rows() -> list[dict[str, str]]:
@@ -714,7 +715,7 @@ def teach_rows() -> list[dict[str, str]]:
         rows.append(
             {
                 "assumed number": f"${spec.symbol}$, {spec.meaning}",
-                "prior": _range_text(low, high, spec.unit) + (" (log)" if t["log"] else ""),
+                "prior": _range_text(low, high, spec.unit) + (" (log-uniform)" if t["log"] else ""),
                 "chapters' value": number_text(t["registry"]),
                 "posterior 90% range": _range_text(p5, p95, spec.unit),
                 "left of the prior's": f"{100 * min(width, 1.0):.0f}%",
