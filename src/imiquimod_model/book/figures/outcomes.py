@@ -614,11 +614,11 @@ def held_out_rows() -> list[dict[str, str]]:
         rows.append(
             {
                 "arm left out": arm_label(arm),
-                "observed (95% interval)": _observed(arm),
-                "virtual patients (90% band)": f"{100 * row['predicted']:.0f}% "
+                "observed (95%)": _observed(arm),
+                "model (90% band)": f"{100 * row['predicted']:.0f}% "
                 f"({100 * low:.0f}–{100 * high:.0f})",
-                "one-hit link": "—" if one_hit is None else f"{100 * one_hit:.0f}%",
-                "indication's average": f"{100 * average[row['arm']]:.0f}%",
+                "one-hit": "—" if one_hit is None else f"{100 * one_hit:.0f}%",
+                "average": f"{100 * average[row['arm']]:.0f}%",
             }
         )
     return rows
@@ -639,13 +639,13 @@ def score_rows() -> list[dict[str, str]]:
             rows.append(
                 {
                     "arms left out": f"{names[group]} ({s['arms']}), {label}",
-                    "virtual patients": f"{s['model']:.1f}",
-                    "indication's average": f"{s['average']:.1f}",
-                    "one-hit link (its arms)": "—"
+                    "model": f"{s['model']:.1f}",
+                    "average": f"{s['average']:.1f}",
+                    "one-hit": "—"
                     if np.isnan(s["one_hit"])
                     else f"{s['one_hit']:.1f} (model {s['model_on_one_hit_arms']:.1f})",
-                    "inside 50% band": f"{s['covered_50']:.0f}%",
-                    "inside 90% band": f"{s['covered_90']:.0f}%",
+                    "in 50%": f"{s['covered_50']:.0f}%",
+                    "in 90%": f"{s['covered_90']:.0f}%",
                 }
             )
     return rows
@@ -690,7 +690,7 @@ def coverage_figure():
                 line={"color": "#222222", "width": 3},
             )
         )
-    fig.update_xaxes(title_text="band (%): how often it should hold the result", range=[0, 100])
+    fig.update_xaxes(title_text="band (%)", range=[0, 100])
     fig.update_yaxes(title_text="arms inside (%)", range=[-3, 103])
     return _book_layout(fig)
 
@@ -716,9 +716,9 @@ def teach_rows() -> list[dict[str, str]]:
             {
                 "assumed number": f"${spec.symbol}$, {spec.meaning}",
                 "prior": _range_text(low, high, spec.unit) + (" (log-uniform)" if t["log"] else ""),
-                "chapters' value": number_text(t["registry"]),
-                "posterior 90% range": _range_text(p5, p95, spec.unit),
-                "left of the prior's": f"{100 * min(width, 1.0):.0f}%",
+                "used": number_text(t["registry"]),
+                "after the trials": _range_text(p5, p95, spec.unit),
+                "left": f"{100 * min(width, 1.0):.0f}%",
             }
         )
     return rows
