@@ -112,7 +112,7 @@ def new_design_predictions(repeats: int = 5) -> dict[str, float]:
 
     seconds = []
     for k in range(repeats):
-        schedule = pk.Schedule(applications_per_week=3, weeks=5 + k, cream_mg_per_application=211.0)
+        schedule = pk.Schedule(applications_per_week=3, weeks=5 + k, cream_mg=211.0)
         start = time.perf_counter()
         clinic.predict_clearance("actinic keratosis", schedule)
         seconds.append((time.perf_counter() - start) * 1e3)
