@@ -335,7 +335,7 @@ def time_course(
     indication: str,
     schedule: pk.Schedule,
     weeks: np.ndarray,
-    draws: int = 40,
+    draws: int = 20,
     design: Design | None = None,
 ) -> dict[str, np.ndarray]:
     """The virtual trial week by week (``weeks`` from the first application): patients
@@ -381,7 +381,7 @@ def clearance_by_lesion_count(
     schedule: pk.Schedule | None = None,
     *,
     lesion_counts: np.ndarray,
-    draws: int = 40,
+    draws: int = 20,
     body_site: str | None = None,
     sex: str | None = None,
 ) -> dict[str, np.ndarray]:
