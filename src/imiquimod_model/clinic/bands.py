@@ -19,6 +19,18 @@ def shifted_effect(effect: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return np.where(effect > 0, 1 / (1 + np.exp(-(logit + shift))), 0.0)
 
 
+def _new_trial_shares(
+    base: np.ndarray, effect: np.ndarray, spread: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The share (0–1) a new trial reports at each parameter draw (first axis of ``base``,
+    ``effect`` and ``spread``; further axes kept) and each Gauss–Hermite node of its own
+    shift (last axis), and the nodes' weights."""
+    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
+    shift = spread.reshape((-1,) + (1,) * (effect.ndim - 1) + (1,)) * z
+    share = base[..., None] + (1 - base[..., None]) * shifted_effect(effect[..., None], shift)
+    return share, w
+
+
 def share_quantiles(
     base: np.ndarray, effect: np.ndarray, spread: np.ndarray, q: tuple[float, ...]
 ) -> np.ndarray:
@@ -26,10 +38,7 @@ def share_quantiles(
     many patients: over parameter draws (``base``, ``effect`` and ``spread`` of the trial
     shift, one value per draw along the first axis; further axes kept) and the new trial's
     own shift of the drug's effect (Gauss–Hermite nodes)."""
-    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
-    extra = (None,) * (effect.ndim - 1)
-    shift = spread[(slice(None), *extra, None)] * z
-    share = base[..., None] + (1 - base[..., None]) * shifted_effect(effect[..., None], shift)
+    share, w = _new_trial_shares(base, effect, spread)
     share = np.moveaxis(share, -1, 1).reshape((-1, *effect.shape[1:]))  # draws × nodes first
     weights = np.tile(w, len(effect))
     return np.percentile(share, 100 * np.array(q), axis=0, weights=weights, method="inverted_cdf")
@@ -48,10 +57,7 @@ def count_quantiles(
     draws weighed by ``weights`` (normalised; equal if not given)."""
     from scipy.stats import binom
 
-    z, w = normal_quadrature(TRIAL_EFFECT_NODES)
-    share = base[:, None] + (1 - base[:, None]) * shifted_effect(
-        effect[:, None], spread[:, None] * z[None, :]
-    )
+    share, w = _new_trial_shares(base, effect, spread)  # (draws, nodes)
     k = np.arange(n + 1)
     cdf = (binom.cdf(k[None, None, :], n, share[:, :, None]) * w[None, :, None]).sum(axis=1)
     chance = np.full(len(base), 1 / len(base)) if weights is None else weights

@@ -108,22 +108,29 @@ def burden_of(indication: str, theta: np.ndarray) -> np.ndarray:
     return theta[:, PARAMETER_NAMES.index(INDICATION[indication].burden)]
 
 
+def indication_mean_background(
+    theta: np.ndarray, trials: list[str], indication_of: dict[str, str], indication: str
+) -> np.ndarray:
+    """For each row of ``theta``, the mean background clearance of ``indication``'s trials
+    among ``trials`` (those with a vehicle arm, in the order of their logit columns), or 0
+    where it has none."""
+    columns = [FIRST_BACKGROUND + i for i, t in enumerate(trials) if indication_of[t] == indication]
+    if not columns:
+        return np.zeros(len(theta))
+    return (1 / (1 + np.exp(-theta[:, columns]))).mean(axis=1)
+
+
 def _trial_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> dict[str, np.ndarray]:
     """Each trial's background clearance for each row of ``theta``: its own vehicle arm's
     where it had one, else the mean of its indication's trials that had one (0 if none)."""
-    own = {
-        t: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + i]))
-        for i, t in enumerate(background_trials(arms))
-    }
+    with_vehicle = list(background_trials(arms))
     indication_of = {a.trial: a.indication for a in arms}
-    out = {}
-    for trial, indication in indication_of.items():
-        if trial in own:
-            out[trial] = own[trial]
-            continue
-        alike = [own[t] for t in own if indication_of[t] == indication]
-        out[trial] = np.mean(alike, axis=0) if alike else np.zeros(len(theta))
-    return out
+    return {
+        trial: 1 / (1 + np.exp(-theta[:, FIRST_BACKGROUND + with_vehicle.index(trial)]))
+        if trial in with_vehicle
+        else indication_mean_background(theta, with_vehicle, indication_of, indication)
+        for trial, indication in indication_of.items()
+    }
 
 
 def arm_parts(
@@ -229,14 +236,14 @@ def log_prior(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> np.ndarray:
     transformed scale, except the spread between trials, half-normal on its own scale
     (written for its logarithm, hence the Jacobian ``+ ln τ``); −∞ outside the bounds."""
     theta = np.atleast_2d(theta)
-    bounds = np.array(_bounds(arms))
+    bounds = np.array(bounds_of(arms))
     inside = np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)
     log_tau = theta[:, TRIAL_SPREAD]
     density = -0.5 * (np.exp(log_tau) / TRIAL_SPREAD_PRIOR_SCALE) ** 2 + log_tau
     return np.where(inside, density, -np.inf)
 
 
-def _bounds(arms: tuple[TrialArm, ...]) -> list[tuple[float, float]]:
+def bounds_of(arms: tuple[TrialArm, ...]) -> list[tuple[float, float]]:
     return [*BOUNDS, *[BACKGROUND_BOUNDS] * len(background_trials(arms))]
 
 
@@ -245,7 +252,7 @@ def _value_and_gradient(
 ) -> tuple[float, np.ndarray]:
     """Minus the log posterior at ``x`` and its gradient by one-sided differences (inward at
     a bound), every point in one vectorised call."""
-    bounds = np.array(_bounds(arms))
+    bounds = np.array(bounds_of(arms))
     h = 1e-4 * np.where(x + 1e-4 <= bounds[:, 1], 1.0, -1.0)
     points = np.vstack([x, x + np.diag(h)])
     f = log_posterior(points, arms, values)
@@ -269,7 +276,7 @@ def posterior_mode(
         [math.log(0.05), math.log(2.0), math.log(0.3), -3.0, 2.0, 1.0, 2.0, spread, *backgrounds],
     )
     if start is not None:
-        starts = (np.clip(start, *np.array(_bounds(arms)).T),)
+        starts = (np.clip(start, *np.array(bounds_of(arms)).T),)
     best = None
     for start in starts:
         found = minimize(
@@ -278,7 +285,7 @@ def posterior_mode(
             args=(arms, values),
             jac=True,
             method="L-BFGS-B",
-            bounds=_bounds(arms),
+            bounds=bounds_of(arms),
         )
         if best is None or found.fun < best.fun:
             best = found
@@ -303,7 +310,7 @@ def laplace_covariance(
     inverse Hessian of the log posterior by central differences (every point in one
     vectorised call). Directions the arms do not pin down get the spread of a uniform
     prior over their bounds."""
-    bounds = np.array(_bounds(arms))
+    bounds = np.array(bounds_of(arms))
     d, h = len(mode), 0.02
     steps = [np.zeros(d)]
     pairs = [(i, j) for i in range(d) for j in range(i, d)]
@@ -324,3 +331,23 @@ def laplace_covariance(
     widest = ((bounds[:, 1] - bounds[:, 0]) ** 2 / 12).max()  # a uniform prior's variance
     curvature = np.maximum(curvature, 1 / widest)
     return (vectors / curvature) @ vectors.T
+
+
+def laplace_evidence(log_post: float, covariance: np.ndarray) -> float:
+    """Log marginal likelihood by the normal approximation: the log posterior at the mode
+    plus ½·ln|2πΣ|."""
+    _, log_det = np.linalg.slogdet(2 * np.pi * covariance)
+    return float(log_post + 0.5 * log_det)
+
+
+def laplace_sample(
+    mode: np.ndarray, covariance: np.ndarray, arms: tuple[TrialArm, ...], count: int, seed: int
+) -> np.ndarray:
+    """``count`` draws from the normal approximation at ``mode``, those outside the bounds
+    (where the prior is 0) dropped; the mode itself if none is left."""
+    theta = np.random.default_rng(seed).multivariate_normal(
+        mode, covariance, size=count, method="eigh"
+    )
+    bounds = np.array(bounds_of(arms))
+    theta = theta[np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)]
+    return theta if len(theta) else mode[None, :]

@@ -111,7 +111,7 @@ def regrowth_after_stop(
     return np.where(after, regrown, log_burden)
 
 
-def _thresholds(
+def clear_thresholds(
     log_burden: np.ndarray,
     at: np.ndarray,
     mode: str,
@@ -237,10 +237,10 @@ def _one_skin_outcome(
     )
     detection = p.histology_detection_log10 if design.histological else 0.0
     levels = (at, design.cleared, p.one_cell_log10, each, detection)
-    thr = _thresholds(log_burden, *levels)
+    thr = clear_thresholds(log_burden, *levels)
     stop = np.searchsorted(t, course.reaction_day)  # (Q,) the day a withdrawing patient stops
     stopped = regrowth_after_stop(log_burden, stop, t, p.growth_per_day)
-    thr_stopped = _thresholds(stopped, *levels)
+    thr_stopped = clear_thresholds(stopped, *levels)
     extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
     mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[
         (slice(None), None, None, *extra)

@@ -19,10 +19,11 @@ from .bands import share_quantiles
 from .calibration import TRIAL_SPREAD, burden_of
 from .courses import DAYS_PER_WEEK, PERMEABILITY_NODES, Skin, normal_quadrature, skin_of, skins_of
 from .patients import (
+    POPULATION_FIELDS,
     ArmPrediction,
     Population,
-    _thresholds,
     assessment_days,
+    clear_thresholds,
     course_outcome,
     indication_named,
     lesion_log_burden,
@@ -56,14 +57,11 @@ def fitted_outcome(
     stored sets; the registry's numbers if not given, and then a ``population`` may replace
     the registry's patients)."""
     days = assessment_days(design, schedule) if days is None else days
-    if sets is None:
-        population = population or population_for(indication)
-        sd = population.permeability_log_sd
-        skin = skins_of(schedule, float(np.max(days)), design, ((sd, ()),))[0]
-        return _outcome(indication, skin, days, design, theta, population, each, lesion_counts)
+    if sets is None:  # every row with the registry's numbers, or the population given
+        sets, set_values = np.zeros(len(theta), dtype=int), ((),)
     chosen = sorted(set(sets.tolist()))
     values = [(set_values or stored_sets())[i] for i in chosen]
-    groups = [population_for(indication, v) for v in values]
+    groups = [population or population_for(indication, v) for v in values]
     requests = tuple((g.permeability_log_sd, v) for g, v in zip(groups, values, strict=True))
     skins = skins_of(schedule, float(np.max(days)), design, requests)
     parts = {
@@ -301,7 +299,7 @@ def virtual_trial(
             log_burden = lesion_log_burden(kill, step, population.growth_per_day)
             levels = (at, design.cleared, population.one_cell_log10)
             detection = population.histology_detection_log10 if design.histological else 0.0
-            columns.append(_thresholds(log_burden, *levels, detection_log10=detection))
+            columns.append(clear_thresholds(log_burden, *levels, detection_log10=detection))
         threshold = np.stack(columns, axis=1)  # (patients, kinds of skin)
     own = threshold[np.arange(patients), skin_kind][:, None]  # the patient's skin's threshold
     cleared_lesions = ((sizes <= own) & present).sum(axis=1)
@@ -418,15 +416,11 @@ def clearance_by_lesion_count(
 # --- how much the predictions rest on the assumed numbers
 #: assumed numbers of the virtual patients → the Population field each sets (None: see code)
 PATIENT_ASSUMPTIONS: dict[str, str | None] = {
-    "skin_permeability_log_sd": "permeability_log_sd",
+    **POPULATION_FIELDS,
     "ak_lesions_per_patient": None,
     "egw_warts_per_patient": None,
-    "lesion_log10_burden_sd": "burden_sd",
-    "severe_reaction_log_sd": "reaction_log_sd",
-    "withdrawal_share_of_severe_reactions": "withdrawal_share",
     "residual_regrowth_rate_per_day": "growth_per_day",
     "bcc_residual_regrowth_rate_per_day": "growth_per_day",
-    "one_cell_log10": "one_cell_log10",
 }
 
 

@@ -15,10 +15,12 @@ from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
     TRIAL_SPREAD,
-    _bounds,
     arm_parts,
     background_trials,
     calibration_arms,
+    indication_mean_background,
+    laplace_evidence,
+    laplace_sample,
     posterior_mode,
     prepared,
 )
@@ -143,15 +145,10 @@ def _held_out_backgrounds(
     ]
     if vehicle:
         return np.full(len(theta), vehicle[0].proportion)
-    indication = next(a.indication for a in arms if a.trial == trial)
-    alike = [
-        FIRST_BACKGROUND + i
-        for i, t in enumerate(background_trials(rest))
-        if next(a.indication for a in rest if a.trial == t) == indication
-    ]
-    if not alike:
-        return np.zeros(len(theta))
-    return (1 / (1 + np.exp(-theta[:, alike]))).mean(axis=1)
+    indication_of = {a.trial: a.indication for a in arms}
+    return indication_mean_background(
+        theta, list(background_trials(rest)), indication_of, indication_of[trial]
+    )
 
 
 def _refit_without(job: tuple) -> tuple[float, np.ndarray]:
@@ -165,11 +162,7 @@ def _refit_without(job: tuple) -> tuple[float, np.ndarray]:
     ]
     mode, log_post = posterior_mode(rest, fit.mode[keep], fit.values)
     cov = fit.covariance[np.ix_(keep, keep)]
-    _, log_det = np.linalg.slogdet(2 * np.pi * cov)
-    theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=draws, method="eigh")
-    bounds = np.array(_bounds(rest))
-    theta = theta[np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)]
-    return float(log_post + 0.5 * log_det), theta if len(theta) else mode[None, :]
+    return laplace_evidence(log_post, cov), laplace_sample(mode, cov, rest, draws, seed)
 
 
 def leave_one_trial_out(

@@ -26,9 +26,10 @@ from ..outcomes import TrialArm
 from ..parameters import value_of
 from .assumptions import assumption_sets, plausible
 from .calibration import (
-    _bounds,
     arm_schedule,
     laplace_covariance,
+    laplace_evidence,
+    laplace_sample,
     posterior_mode,
     prepared,
     trial_log_likelihoods,
@@ -89,15 +90,9 @@ def fit_set(
         prepared(arm, values)  # its chains, solved once
     mode, log_post = posterior_mode(arms, start, values)
     cov = laplace_covariance(mode, arms, values)
-    _, log_det = np.linalg.slogdet(2 * np.pi * cov)
-    rng = np.random.default_rng(seed)
-    theta = rng.multivariate_normal(mode, cov, size=draws, method="eigh")
-    bounds = np.array(_bounds(arms))
-    theta = theta[np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)]
-    if len(theta) == 0:
-        theta = mode[None, :]
+    theta = laplace_sample(mode, cov, arms, draws, seed)
     per_trial = trial_log_likelihoods(theta, arms, values)
-    return SetFit(values, mode, cov, float(log_post + 0.5 * log_det), theta, per_trial)
+    return SetFit(values, mode, cov, laplace_evidence(log_post, cov), theta, per_trial)
 
 
 def _fit_one(job: tuple) -> SetFit:

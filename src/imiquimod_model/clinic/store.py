@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..outcomes import INDICATIONS
-from .calibration import FIRST_BACKGROUND
+from .calibration import indication_mean_background
 from .patients import INDICATION
 
 FIT_FILE = Path(__file__).parents[1] / "data" / "trial_fit.json"
@@ -47,11 +47,10 @@ def stored_sets() -> tuple[tuple[tuple[str, float], ...], ...]:
 def indication_background(indication: str, theta: np.ndarray) -> np.ndarray:
     """Background clearance of an indication for each draw: the mean over its trials with
     a vehicle arm (0 where it has none)."""
-    names = fitted()["background_trials"]
-    mine = [i for i, t in enumerate(names) if fitted()["trial_indication"][t] == indication]
-    if not mine:
-        return np.zeros(len(theta))
-    return (1 / (1 + np.exp(-theta[:, [FIRST_BACKGROUND + i for i in mine]]))).mean(axis=1)
+    fit = fitted()
+    return indication_mean_background(
+        theta, fit["background_trials"], fit["trial_indication"], indication
+    )
 
 
 def mode_vector() -> np.ndarray:
