@@ -83,6 +83,39 @@ def test_a_wider_range_of_an_assumed_number_widens_the_band():
     assert spans[0] < spans[1]
 
 
+def test_the_hessian_of_a_quadratic_is_exact():
+    a = np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
+    b = np.array([0.1, -0.4, 0.2])
+
+    def f(x: np.ndarray) -> np.ndarray:
+        return -0.5 * np.einsum("ni,ij,nj->n", x, a, x) + x @ b
+
+    bounds = np.array([[-5.0, 5.0]] * 3)
+    found = calibration.central_hessian(f, np.array([0.2, -0.1, 0.4]), 0.02, bounds)
+    assert found == pytest.approx(-a, abs=1e-8)
+
+
+def test_separate_terms_need_no_cross_differences():
+    def f(x: np.ndarray) -> np.ndarray:  # x0 with x1, and x2 alone
+        return np.sin(x[:, 0] * x[:, 1]) + np.cos(x[:, 0]) + x[:, 2] ** 4
+
+    x, bounds = np.array([0.3, 0.7, -0.5]), np.array([[-5.0, 5.0]] * 3)
+    full = calibration.central_hessian(f, x, 0.01, bounds)
+    skipped = calibration.central_hessian(f, x, 0.01, bounds, frozenset({(0, 2), (1, 2)}))
+    assert skipped == pytest.approx(full, abs=1e-9)
+    assert full[0, 1] == pytest.approx(np.cos(0.21) - 0.21 * np.sin(0.21), abs=1e-3)
+
+
+def test_only_backgrounds_of_different_indications_separate():
+    trials = calibration.background_trials(ARMS)
+    indication = {a.trial: a.indication for a in ARMS}
+    pairs = calibration.separate_backgrounds(ARMS)
+    first = calibration.FIRST_BACKGROUND
+    assert pairs and all(i >= first and j > i for i, j in pairs)
+    for i, j in pairs:
+        assert indication[trials[i - first]] != indication[trials[j - first]]
+
+
 def test_more_arms_narrow_the_posterior():
     """At the same fitted numbers, the normal approximation with every arm is narrower than
     without the largest trial (Garland 2001, 943 patients, no vehicle arm of its own, so
@@ -129,11 +162,6 @@ def simulated_fits() -> list[tuple]:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the bands from the normal approximation at the mode are too narrow: they covered "
-    "76% of 38 new simulated trials, not 90% (the same shortfall as out of sample, 84%)",
-)
 def test_bands_from_simulated_trials_cover_new_trials_of_the_same_designs(simulated_fits):
     """90% bands for a new trial of each arm's design cover about 90% of new simulated
     trials (2 calibrations × 22 arms with a drug effect: a binomial margin)."""
@@ -153,12 +181,6 @@ def test_bands_from_simulated_trials_cover_new_trials_of_the_same_designs(simula
     assert 0.8 <= np.mean(hits) <= 0.99, f"90% bands covered {np.mean(hits):.0%}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the normal approximation is too sure of the patients' spread: from simulated "
-    "trials the spread of responsiveness comes out low (0.1 to 0.3 against 0.57 in ln units) "
-    "with a standard error of 0.2 to 0.3, and the posterior has more than one mode",
-)
 def test_simulated_trials_recover_their_numbers_within_their_intervals(simulated_fits):
     for truth, _, mode, cov, _ in simulated_fits:
         sd = np.sqrt(np.diag(cov))
@@ -167,7 +189,12 @@ def test_simulated_trials_recover_their_numbers_within_their_intervals(simulated
 
 
 # --- reproducible, and stored as computed
-def test_a_stored_set_refits_to_its_stored_mode_bit_for_bit_reproducibly():
+def test_a_stored_set_refits_as_well_as_stored_and_the_same_each_time():
+    """Refitted from the stored starting point, the best sampled set gives the same draws
+    and evidence each time, and a mode at least as probable as the stored one and not far
+    above it. The mode itself may move: the posterior is flat in some directions, and the
+    calibration solved this set's chain together with the others' (the same numbers to
+    1e-9), which is enough to send the optimiser elsewhere along a flat ridge."""
     stored = clinic.fitted()
     i = int(np.argmax(stored["set_log_evidence"][1:])) + 1  # the best of the sampled sets
     values = clinic.stored_sets()[i]
@@ -175,8 +202,8 @@ def test_a_stored_set_refits_to_its_stored_mode_bit_for_bit_reproducibly():
     first = selection.fit_set(values, ARMS, start, draws=3, seed=11)
     again = selection.fit_set(values, ARMS, start, draws=3, seed=11)
     assert np.array_equal(first.draws, again.draws) and first.log_evidence == again.log_evidence
-    assert first.mode == pytest.approx(np.array(stored["set_modes"][i]), abs=0.05)
-    assert first.log_evidence == pytest.approx(stored["set_log_evidence"][i], abs=0.2)
+    at = calibration.log_posterior(np.vstack([first.mode, stored["set_modes"][i]]), ARMS, values)
+    assert at[1] - 0.05 <= at[0] <= at[1] + 0.5
 
 
 def test_the_stored_draws_name_stored_sets():
@@ -200,16 +227,16 @@ def test_every_indication_is_scored_out_of_sample():
 @pytest.mark.parametrize(
     "band",
     [
-        50,
         pytest.param(
-            90,
+            50,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="issue 25's target is not met: the virtual population's 90% bands held "
-                "16 of 19 arms left out (84%; the target is 85 to 95%): Marks 2001's three "
-                "daily arms fall above them",
+                reason="the 50% bands are too wide: they held 15 of 19 arms left out (79%) "
+                "while the 90% bands held 18 (95%); a trial effect with heavier tails than "
+                "the normal would narrow the middle and keep the tails",
             ),
         ),
+        90,
     ],
 )
 def test_bands_for_trials_left_out_cover_about_as_often_as_they_say(band):

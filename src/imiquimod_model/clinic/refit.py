@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..outcomes import arm_id
+from ..outcomes import TrialArm, arm_id
 from ..parameters import default
 from .assumptions import SAMPLED, prior_of
 from .calibration import (
@@ -37,7 +37,7 @@ from .selection import (
     systematic_resample,
     weighted_quantiles,
 )
-from .store import FIT_FILE, REGISTRY_VALUES, store_in_registry
+from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry
 
 #: plausible sets of assumed numbers besides the registry's own
 SETS = 63
@@ -71,6 +71,23 @@ def what_the_trials_teach(
     return out
 
 
+def parameter_names(arms: tuple[TrialArm, ...]) -> list[str]:
+    """The names of a parameter vector: PARAMETER_NAMES, then each trial's background."""
+    return [*PARAMETER_NAMES, *(f"logit background {t}" for t in background_trials(arms))]
+
+
+def most_probable(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, float]:
+    """The posterior mode at the registry's assumed numbers: the better of the default
+    starts and the stored fit's mode (when it has the same parameters). The posterior has
+    more than one mode, so a refit never settles below the mode it already knew."""
+    found = posterior_mode(arms)
+    stored = fitted()
+    if stored["parameter_names"] == parameter_names(arms):
+        warm = posterior_mode(arms, np.array(stored["posterior_mode"], dtype=float))
+        found = max(found, warm, key=lambda mode: mode[1])
+    return found
+
+
 def calibrate(
     seed: int = 2026,
     sets: int = SETS,
@@ -83,7 +100,8 @@ def calibrate(
     left out in turn."""
     began = time.perf_counter()
     arms = calibration_arms()
-    best, log_post = posterior_mode(arms)
+    best, log_post = most_probable(arms)
+    best = np.array([round(float(x), 6) for x in best])  # as stored: set fits start there
     chosen, screened = plausible_sets(sets, seed, workers)
     population = [(), *chosen]
     solve_chains(arms, population)
@@ -98,14 +116,11 @@ def calibrate(
     set_weight = np.bincount(which, weights=weights, minlength=len(fits))
     held_out = leave_one_trial_out([fits[m] for m in used], arms)
     return {
-        "parameter_names": [
-            *PARAMETER_NAMES,
-            *(f"logit background {t}" for t in background_trials(arms)),
-        ],
+        "parameter_names": parameter_names(arms),
         "arms": [arm_id(a) for a in arms],
         "background_trials": list(background_trials(arms)),
         "trial_indication": {a.trial: a.indication for a in arms},
-        "posterior_mode": [round(float(x), 6) for x in best],
+        "posterior_mode": best.tolist(),
         "log_posterior": round(log_post, 4),
         "virtual_population": {
             "seed": seed,
