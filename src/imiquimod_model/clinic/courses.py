@@ -31,10 +31,14 @@ SIMULATED_AFTER_DAYS = 56.0
 INFLAMMATION_WINDOW_H = 168
 
 
+@functools.cache
 def normal_quadrature(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Standard-normal Gauss–Hermite nodes and weights (weights sum to 1)."""
+    """Standard-normal Gauss–Hermite nodes and weights (weights sum to 1), worked out once
+    for each number of nodes (read-only arrays)."""
     z, w = roots_hermitenorm(nodes)
-    return z, w / w.sum()
+    w = w / w.sum()
+    z.flags.writeable = w.flags.writeable = False
+    return z, w
 
 
 # --- the chain for one patient: kill integrals on a grid of days
