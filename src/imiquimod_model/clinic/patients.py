@@ -262,10 +262,13 @@ def _nodes_outcome(
     ``node_weights`` (Q,): the lesions' course for every draw at once, then the outcome a
     block of draws at a time."""
     p = population
-    median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
-    spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
-    theta = np.atleast_1d(p.reaction_threshold if threshold is None else threshold)
-    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))
+    given = (r_median, r_log_sd, threshold)
+    defaults = (p.responsiveness_median, p.responsiveness_log_sd, p.reaction_threshold)
+    # one value of each per draw (W,)
+    median, spread, theta, mu = np.broadcast_arrays(
+        *(np.atleast_1d(d if v is None else v) for v, d in zip(given, defaults, strict=True)),
+        np.atleast_1d(burden_mean),
+    )
     z_r, _ = normal_quadrature(RESPONSIVENESS_NODES)
     r = median[:, None] * np.exp(spread[:, None] * z_r[None, :])  # (W, R)
     at = np.searchsorted(course.time_days, np.asarray(assessment_days) - 1e-9)
