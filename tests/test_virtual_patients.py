@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.special import ndtr
 from scipy.stats import poisson
 
 from imiquimod_model import clinic, killers, pk
@@ -65,6 +66,68 @@ def test_every_lesion_clear_matches_the_poisson_sum(mean_lesions):
 def test_quadrature_integrates_normal_moments_exactly():
     z, w = clinic.normal_quadrature(clinic.PERMEABILITY_NODES)
     assert (w.sum(), (w * z**2).sum(), (w * z**4).sum()) == pytest.approx((1, 1, 3))
+
+
+def test_visible_share_is_the_plain_formula_where_the_normal_cdf_is_skipped():
+    """The normal CDF is skipped where the share is certainly 1 or 0: the result is the
+    plain formula's to the last bit, infinities and NaN included."""
+    mean, sd = np.array([[0.5], [2.0]]), 0.7
+    ends = [0.0, 1e300, -1e300, np.inf, -np.inf, np.nan]
+    size = np.concatenate([np.linspace(-3.0, 12.0, 3001), ends])[None, :]
+    hidden = ndtr(-mean / sd)
+    plain = np.clip((ndtr((size - mean) / sd) - hidden) / (1.0 - hidden), 0.0, 1.0)
+    assert np.array_equal(clinic.visible_lesion_below(size, mean, sd), plain, equal_nan=True)
+
+
+FIELDS = tuple(clinic.ArmPrediction.__dataclass_fields__)
+
+
+def _skin_by_skin_and_draw_by_draw(
+    skin: clinic.Skin, days: np.ndarray, chosen, pop, each: bool, r_median: np.ndarray
+) -> dict[str, np.ndarray]:
+    """:func:`clinic.course_outcome` for each kind of skin alone, weighted by its share, and
+    for each draw alone (responsiveness median ``r_median``, log sd 0.6)."""
+    rows = []
+    for median in r_median:
+        parts = [
+            clinic.course_outcome(
+                clinic.Skin((c,), (1.0,)),
+                days,
+                chosen,
+                1.0,
+                pop,
+                np.array([median]),
+                0.6,
+                each=each,
+            )
+            for c in skin.courses
+        ]
+        shares = skin.shares
+        rows.append(
+            {f: sum(s * getattr(o, f) for o, s in zip(parts, shares, strict=True)) for f in FIELDS}
+        )
+    return {f: np.concatenate([row[f] for row in rows]) for f in FIELDS}
+
+
+@pytest.mark.parametrize("each", [False, True])
+@pytest.mark.parametrize("block", [1, clinic.patients.BLOCK_NUMBERS])
+def test_skins_and_draws_worked_out_together_equal_each_alone(each, block, monkeypatch):
+    """The kinds of skin are worked out as more permeability nodes and the draws in blocks
+    (here one draw a block, or as many as fit); a draw's numbers may be given for some
+    (here the responsiveness median) and not others."""
+    monkeypatch.setattr(clinic.patients, "BLOCK_NUMBERS", block)
+    chosen = design_for(EGW, sex="mixed")
+    schedule = clinic.INDICATION[EGW].label
+    days = np.array([14.0, 56.0, 112.0, 140.0])
+    skin = clinic.skin_of(schedule, float(days.max()), chosen)
+    assert len(skin.courses) == 2
+    pop = clinic.population_for(EGW)
+    r_median = np.array([0.2, 1.0, 3.0])
+    together = clinic.course_outcome(skin, days, chosen, 1.0, pop, r_median, 0.6, each=each)
+    alone = _skin_by_skin_and_draw_by_draw(skin, days, chosen, pop, each, r_median)
+    for field in FIELDS:
+        got = getattr(together, field)
+        assert got == pytest.approx(alone[field], rel=1e-12, abs=1e-15), field
 
 
 def _drug_share(schedule: pk.Schedule, **population) -> float:

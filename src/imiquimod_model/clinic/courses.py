@@ -31,10 +31,14 @@ SIMULATED_AFTER_DAYS = 56.0
 INFLAMMATION_WINDOW_H = 168
 
 
+@functools.cache
 def normal_quadrature(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Standard-normal Gauss–Hermite nodes and weights (weights sum to 1)."""
+    """Standard-normal Gauss–Hermite nodes and weights (weights sum to 1), worked out once
+    for each number of nodes (read-only arrays)."""
     z, w = roots_hermitenorm(nodes)
-    return z, w / w.sum()
+    w = w / w.sum()
+    z.flags.writeable = w.flags.writeable = False
+    return z, w
 
 
 # --- the chain for one patient: kill integrals on a grid of days
@@ -167,11 +171,9 @@ def _remembered(
         return None
     try:
         with np.load(stored) as saved:
-            fields = {f: saved[f] for f in KillCourse.__dataclass_fields__}
-        fields["end_of_course_day"] = float(fields["end_of_course_day"])
-    except (OSError, ValueError, KeyError):
+            _MEMORY[key] = _unpacked(saved["course"])
+    except (OSError, ValueError, KeyError, IndexError):
         return None  # unreadable: solve again
-    _MEMORY[key] = KillCourse(**fields)
     return _MEMORY[key]
 
 
@@ -189,10 +191,41 @@ def _remember(
     try:
         stored.parent.mkdir(parents=True, exist_ok=True)
         partial = stored.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(partial, **{f: getattr(course, f) for f in KillCourse.__dataclass_fields__})
+        np.savez(partial, course=_packed(course))
         os.replace(partial, stored)
     except OSError:
         pass  # a read-only place: keep it in memory only
+
+
+#: the arrays of a course, in the order the disk store keeps them
+_STORED = ("time_days", "immune", "direct", "inflammation", "reaction_day")
+
+
+def _packed(course: KillCourse) -> np.ndarray:
+    """``course`` as one vector for the disk store (one array reads several times faster
+    than six): permeability nodes, days and the end of the course (days), then its
+    arrays."""
+    nodes, days = course.immune.shape
+    head = [nodes, days, course.end_of_course_day]
+    return np.concatenate([head, *(getattr(course, f).ravel() for f in _STORED)])
+
+
+def _unpacked(vector: np.ndarray) -> KillCourse:
+    """The course that :func:`_packed` stored as ``vector``."""
+    nodes, days = int(vector[0]), int(vector[1])
+    ends = np.cumsum([days, nodes * days, nodes * days, nodes])
+    time_days, immune, direct, inflammation, reaction_day = np.split(vector[3:], ends)
+    if len(reaction_day) != nodes:
+        raise ValueError("a stored course of the wrong size")
+    shape = (nodes, days)
+    return KillCourse(
+        time_days,
+        immune.reshape(shape),
+        direct.reshape(shape),
+        inflammation,
+        reaction_day,
+        float(vector[2]),
+    )
 
 
 def _cache_clear() -> None:

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from .. import pk
 from ..design import Design
@@ -85,12 +85,25 @@ def lesion_log_burden(kill_per_day: np.ndarray, dt_days: np.ndarray, growth: flo
     out = [x]
     for j, dt in enumerate(dt_days.tolist()):
         net = growth - kill_per_day[..., j]
-        small = np.abs(net) < 1e-12
-        safe = np.where(small, 1.0, net)
-        span = np.where(small, dt, np.expm1(safe * dt) / safe)  # ∫ e^(net·s) ds over the step
-        x = x + net * dt - np.log1p(growth * np.exp(x) * span)
+        x = x + net * dt - np.log1p(growth * np.exp(x) * _step_integral(net, dt))
         out.append(x)
     return np.stack(out, axis=-1)
+
+
+def _step_integral(net: np.ndarray, dt: float) -> np.ndarray:
+    """∫ e^(net·s) ds over a step of ``dt`` days, for net rates ``net`` (per day); ``dt``
+    where the rate is (nearly) 0."""
+    small = np.abs(net) < 1e-12
+    if not small.any():  # the common case, without the guards
+        return np.expm1(net * dt) / net
+    safe = np.where(small, 1.0, net)
+    return np.where(small, dt, np.expm1(safe * dt) / safe)
+
+
+def _log_add_exp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.logaddexp(a, b)`` for finite ``a``, from NumPy's vectorised exp and log1p (on
+    long arrays several times faster than ``np.logaddexp``, which is not vectorised)."""
+    return np.maximum(a, b) + np.log1p(np.exp(-np.abs(a - b)))
 
 
 def regrowth_after_stop(
@@ -106,21 +119,22 @@ def regrowth_after_stop(
     at_stop = np.take_along_axis(log_burden, index, axis=-1)  # (..., Q, 1)
     since = np.maximum(time_days[None, :] - time_days[stop][:, None], 0.0)  # (Q, T) days
     with np.errstate(divide="ignore"):  # log 0 = −inf at the stop itself: no regrowth yet
-        regrown = -np.logaddexp(-at_stop - growth * since, np.log(-np.expm1(-growth * since)))
+        regrown = -_log_add_exp(-at_stop - growth * since, np.log(-np.expm1(-growth * since)))
     after = np.arange(len(time_days))[None, :] > stop[:, None]
     return np.where(after, regrown, log_burden)
 
 
 def clear_thresholds(
     log_burden: np.ndarray,
-    at: np.ndarray,
+    at: np.ndarray | slice,
     mode: str,
     one_cell: float,
     each: bool = False,
     detection_log10: float = 0.0,
 ) -> np.ndarray:
-    """Largest lesion size (log10) that is clear at every assessment index in ``at`` (or,
-    with ``each``, at each of them separately: one more axis).
+    """Largest lesion size (log10) that is clear at every assessment index in ``at`` (an
+    index array, or a slice) (or, with ``each``, at each of them separately: one more
+    axis).
 
     ``log_burden`` is ln B/B0 with time last. "by": clear at some time up to the
     assessment; "at": clear at the assessment, or extinct before it. A residue counts as
@@ -137,11 +151,23 @@ def clear_thresholds(
     return clear if each else clear.min(axis=-1)
 
 
+#: the standard-normal z from which Φ(z) is 1 in double precision (1 − Φ(z) < 2⁻⁵⁴, half the
+#: spacing of doubles below 1)
+CERTAIN_Z = -float(ndtri(2.0**-54))
+
+
 def visible_lesion_below(size_log10: np.ndarray, mean: np.ndarray, sd: float) -> np.ndarray:
     """Share of lesions smaller than ``size_log10`` (log10 of the smallest size seen in
-    clinic), lesion sizes normal but every lesion visible at the start (size > 0)."""
+    clinic), lesion sizes normal but every lesion visible at the start (size > 0). The
+    normal CDF is evaluated only where the share is neither 1 (z ≥ CERTAIN_Z) nor 0 (size
+    ≤ 0), the costly part on long arrays."""
     hidden = ndtr(-mean / sd)
-    return np.clip((ndtr((size_log10 - mean) / sd) - hidden) / (1.0 - hidden), 0.0, 1.0)
+    z = (size_log10 - mean) / sd
+    one = z >= CERTAIN_Z
+    below = one.astype(float)  # Φ(z): 1 there, and 0 where size ≤ 0 (any Φ ≤ hidden gives 0)
+    unsure = ~(one | (size_log10 <= 0.0))
+    below[unsure] = ndtr(z[unsure])
+    return np.clip((below - hidden) / (1.0 - hidden), 0.0, 1.0)
 
 
 def all_clear(lesion_clear: np.ndarray, mean_lesions: float) -> np.ndarray:
@@ -179,34 +205,49 @@ def course_outcome(
     population's. With ``each``, every assessment day separately (shares gain an axis
     over the days; severe reactions and withdrawals count those that have happened by
     each day). With ``lesion_counts`` (trials' mean lesions per patient), clearance gains
-    an axis over them in place of the design's own."""
-    parts = [
-        _one_skin_outcome(
-            course,
-            assessment_days,
-            design,
-            burden_mean,
-            population,
-            r_median,
-            r_log_sd,
-            threshold,
-            each,
-            lesion_counts,
-        )
-        for course in skin.courses
-    ]
-    return ArmPrediction(
-        *(
-            sum(
-                share * getattr(part, field) for part, share in zip(parts, skin.shares, strict=True)
-            )
-            for field in ArmPrediction.__dataclass_fields__
-        )
+    an axis over them in place of the design's own. The kinds of skin are worked out
+    together, as more permeability nodes, each weighted by its skin's share."""
+    _, w_q = normal_quadrature(PERMEABILITY_NODES)
+    return _nodes_outcome(
+        _joined(skin.courses),
+        np.concatenate([share * w_q for share in skin.shares]),
+        assessment_days,
+        design,
+        burden_mean,
+        population,
+        r_median,
+        r_log_sd,
+        threshold,
+        each,
+        lesion_counts,
     )
 
 
-def _one_skin_outcome(
+def _joined(courses: tuple[KillCourse, ...]) -> KillCourse:
+    """Courses on several kinds of skin, on one grid of days, as one: their permeability
+    nodes one after another."""
+    first = courses[0]
+    if any(not np.array_equal(c.time_days, first.time_days) for c in courses):
+        raise ValueError("the kinds of skin of one course must share its grid of days")
+    return KillCourse(
+        first.time_days,
+        *(
+            np.concatenate([getattr(c, field) for c in courses])
+            for field in ("immune", "direct", "inflammation", "reaction_day")
+        ),
+        first.end_of_course_day,
+    )
+
+
+#: numbers in each array of a block of draws worked out together once the lesions' course is
+#: known: small enough to stay in the processor's cache (~256 kB), as a whole draw set's
+#: arrays do not
+BLOCK_NUMBERS = 32_768
+
+
+def _nodes_outcome(
     course: KillCourse,
+    node_weights: np.ndarray,
     assessment_days: np.ndarray,
     design: Design,
     burden_mean: float | np.ndarray,
@@ -217,24 +258,81 @@ def _one_skin_outcome(
     each: bool,
     lesion_counts: np.ndarray | None = None,
 ) -> ArmPrediction:
-    """:func:`course_outcome` for patients whose lesions all sit on one kind of skin."""
+    """:func:`course_outcome` on ``course``'s permeability nodes, weighted by
+    ``node_weights`` (Q,): the lesions' course for every draw at once, then the outcome a
+    block of draws at a time."""
     p = population
-    median = np.atleast_1d(p.responsiveness_median if r_median is None else r_median)
-    spread = np.atleast_1d(p.responsiveness_log_sd if r_log_sd is None else r_log_sd)
-    theta = np.atleast_1d(p.reaction_threshold if threshold is None else threshold)
-    z_r, w_r = normal_quadrature(RESPONSIVENESS_NODES)
-    _, w_q = normal_quadrature(PERMEABILITY_NODES)
+    given = (r_median, r_log_sd, threshold)
+    defaults = (p.responsiveness_median, p.responsiveness_log_sd, p.reaction_threshold)
+    # one value of each per draw (W,)
+    median, spread, theta, mu = np.broadcast_arrays(
+        *(np.atleast_1d(d if v is None else v) for v, d in zip(given, defaults, strict=True)),
+        np.atleast_1d(burden_mean),
+    )
+    z_r, _ = normal_quadrature(RESPONSIVENESS_NODES)
     r = median[:, None] * np.exp(spread[:, None] * z_r[None, :])  # (W, R)
     at = np.searchsorted(course.time_days, np.asarray(assessment_days) - 1e-9)
     at = np.minimum(at, len(course.time_days) - 1)
-    last = at.max() + 1
-    t = course.time_days[:last]
-    immune_rate = np.diff(course.immune[:, :last], axis=1) / np.diff(t)  # (Q, T − 1) per day
-    direct_rate = np.diff(course.direct[:, :last], axis=1) / np.diff(t)
-    # ln B/B0 for draw w, responsiveness node, permeability node, day: (W, R, Q, T)
-    log_burden = lesion_log_burden(
-        r[:, :, None, None] * immune_rate + direct_rate, np.diff(t), p.growth_per_day
+    t = course.time_days[: at.max() + 1]
+    if np.array_equal(at, np.arange(len(t))):  # every day of the grid, in order: take views
+        at = slice(None)
+    # kill rates per day at r = 1, (T − 1, Q): each day's side by side in memory
+    immune_rate, direct_rate = (
+        np.ascontiguousarray((np.diff(k[:, : len(t)], axis=1) / np.diff(t)).T)
+        for k in (course.immune, course.direct)
     )
+    # the kill rate, laid out day by day as lesion_log_burden steps through the days, seen
+    # with the days last: (W, R, Q, T − 1)
+    by_day = r[None, :, :, None] * immune_rate[:, None, None]
+    by_day += direct_rate[:, None, None]
+    kill = np.moveaxis(by_day, 0, -1)
+    # ln B/B0 for draw w, responsiveness node, permeability node, day: (W, R, Q, T)
+    log_burden = lesion_log_burden(kill, np.diff(t), p.growth_per_day)
+    rows = max(1, BLOCK_NUMBERS // log_burden[0].size)  # draws in a block
+    blocks = [slice(i, i + rows) for i in range(0, len(r), rows)]
+    parts = [
+        _draws_outcome(
+            course,
+            node_weights,
+            t,
+            at,
+            design,
+            p,
+            log_burden[b],
+            r[b],
+            mu[b],
+            theta[b],
+            each,
+            lesion_counts,
+        )
+        for b in blocks
+    ]
+    return ArmPrediction(
+        *(
+            np.concatenate([getattr(part, field) for part in parts])
+            for field in ArmPrediction.__dataclass_fields__
+        )
+    )
+
+
+def _draws_outcome(
+    course: KillCourse,
+    node_weights: np.ndarray,
+    t: np.ndarray,
+    at: np.ndarray | slice,
+    design: Design,
+    p: Population,
+    log_burden: np.ndarray,
+    r: np.ndarray,
+    mu: np.ndarray,
+    theta: np.ndarray,
+    each: bool,
+    lesion_counts: np.ndarray | None,
+) -> ArmPrediction:
+    """:func:`_nodes_outcome` for some draws, given their lesions' ``log_burden`` (ln
+    B/B0, (W, R, Q, T) on the days ``t``), responsiveness ``r`` (W, R), mean lesion size
+    ``mu`` (log10, (W,)) and reaction threshold ``theta`` (W,)."""
+    _, w_r = normal_quadrature(RESPONSIVENESS_NODES)
     detection = p.histology_detection_log10 if design.histological else 0.0
     levels = (at, design.cleared, p.one_cell_log10, each, detection)
     thr = clear_thresholds(log_burden, *levels)
@@ -242,33 +340,44 @@ def _one_skin_outcome(
     stopped = regrowth_after_stop(log_burden, stop, t, p.growth_per_day)
     thr_stopped = clear_thresholds(stopped, *levels)
     extra = (None,) * (thr.ndim - 3)  # the axis over assessment days, with ``each``
-    mu = np.broadcast_to(np.atleast_1d(burden_mean), (len(median),))[
-        (slice(None), None, None, *extra)
-    ]
+    mu = mu[(slice(None), None, None, *extra)]
     lesion_full = visible_lesion_below(thr, mu, p.burden_sd)  # (W, R, Q[, K])
     lesion_stopped = visible_lesion_below(thr_stopped, mu, p.burden_sd)
     react = ndtr(
         (np.log(r[:, :, None] * course.inflammation[None, None, :]) - np.log(theta)[:, None, None])
         / p.reaction_log_sd
-    )[(..., *extra)]
+    )  # (W, R, Q)
+    weights = w_r[:, None] * node_weights[None, :]  # (R, Q)
     leave = p.withdrawal_share * react
-    happened = 1.0
+    staying, stopping = weights * (1 - leave), weights * leave  # (W, R, Q)
+    happened = np.ones(len(node_weights))  # reactions (so withdrawals) by then: (Q[, K])
     if each:
-        happened = course.reaction_day[None, None, :, None] <= t[at][None, None, None, :]
-    weights = (w_r[None, :, None] * w_q[None, None, :])[(..., *extra)]
-    lesion = (1 - leave) * lesion_full + leave * lesion_stopped
+        happened = (course.reaction_day[:, None] <= t[at][None, :]).astype(float)
     if lesion_counts is None:
-        lesions, last = design.lesions_per_patient, ()
+        lesions, more = design.lesions_per_patient, ()
     else:  # one more axis, over the trial's mean lesion count
-        lesions, last = np.asarray(lesion_counts), (None,)
-    patient = (1 - leave[(..., *last)]) * all_clear(lesion_full[(..., *last)], lesions) + leave[
-        (..., *last)
-    ] * all_clear(lesion_stopped[(..., *last)], lesions)
+        lesions, more = np.asarray(lesion_counts), (None,)
     return ArmPrediction(
-        drug_clearance=(weights[(..., *last)] * patient).sum(axis=(1, 2)),
-        severe_reaction=(weights * react * happened).sum(axis=(1, 2)),
-        withdrawn=(weights * leave * happened).sum(axis=(1, 2)),
-        lesion_clearance=(weights * lesion).sum(axis=(1, 2)),
+        drug_clearance=_over_patients(
+            all_clear(lesion_full[(..., *more)], lesions),
+            all_clear(lesion_stopped[(..., *more)], lesions),
+            staying,
+            stopping,
+        ),
+        severe_reaction=np.einsum("wrq,q...->w...", weights * react, happened),
+        withdrawn=np.einsum("wrq,q...->w...", stopping, happened),
+        lesion_clearance=_over_patients(lesion_full, lesion_stopped, staying, stopping),
+    )
+
+
+def _over_patients(
+    kept_on: np.ndarray, stopped: np.ndarray, stay: np.ndarray, stop: np.ndarray
+) -> np.ndarray:
+    """A share averaged over the patients (the responsiveness and permeability nodes, axes
+    1 and 2): ``kept_on`` for those who keep on with the cream, weighted ``stay`` (W, R, Q),
+    and ``stopped`` for those who stop it, weighted ``stop``."""
+    return np.einsum("wrq...,wrq->w...", kept_on, stay) + np.einsum(
+        "wrq...,wrq->w...", stopped, stop
     )
 
 
