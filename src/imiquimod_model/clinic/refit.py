@@ -115,6 +115,9 @@ def calibrate(
     values = [fits[m].values for m in used]
     set_weight = np.bincount(which, weights=weights, minlength=len(fits))
     held_out = leave_one_trial_out([fits[m] for m in used], arms)
+    drawn = which > 0  # the sets drawn from the priors, without the chapters' own
+    from_priors = normalised(log_w[drawn])
+    prior_set_weight = np.bincount(which[drawn] - 1, weights=from_priors)
     return {
         "parameter_names": parameter_names(arms),
         "arms": [arm_id(a) for a in arms],
@@ -133,6 +136,7 @@ def calibrate(
                 np.searchsorted(np.cumsum(np.sort(set_weight)[::-1]), 0.9) + 1
             ),
             "registry_set_weight": round(float(set_weight[0]), 4),
+            "effective_sets_drawn_from_priors": round(effective_sample_size(prior_set_weight), 2),
             "minutes": round((time.perf_counter() - began) / 60, 1),
         },
         "assumption_sets": [dict(v) for v in values],
@@ -143,7 +147,9 @@ def calibrate(
         "predictive_bands": in_sample_bands(draws, draw_sets, values, arms),
         "leave_one_trial_out": held_out["population"],
         "leave_one_trial_out_registry": held_out["registry"],
-        "what_the_trials_teach": what_the_trials_teach(fits, weights, which, theta),
+        "what_the_trials_teach": what_the_trials_teach(
+            fits, from_priors, which[drawn], theta[drawn]
+        ),
     }
 
 
