@@ -98,7 +98,7 @@ def calibration_time() -> dict[str, float]:
 
     arms = clinic.calibration_arms()
     start = time.perf_counter()
-    selection.fit_set(clinic.stored_sets()[1], arms, clinic.mode_vector()[0], 24, 1)
+    selection.fit_set(clinic.stored_sets()[-1], arms, clinic.mode_vector()[0], 24, 1)
     return {
         "stored_calibration_min": clinic.fitted()["virtual_population"]["minutes"],
         "one_set_s": time.perf_counter() - start,
