@@ -214,8 +214,11 @@ TRIAL_DESIGN = Explorer(
 )
 
 
-#: trials whose source names no author: called by journal and year
-TRIAL_NAMES = {"CryoVsIMQ_AK2011": "J Drugs Dermatol 2011"}
+#: trials whose source names no author: called by journal and year, or by what they are
+TRIAL_NAMES = {
+    "CryoVsIMQ_AK2011": "J Drugs Dermatol 2011",
+    "AldaraLabel": "Aldara label trials",
+}
 #: the forest's colour for each kind of arm, and its legend entry
 ARM_KINDS = {"imiquimod": PALETTE[0], "other treatment": PALETTE[1], "vehicle": "#777777"}
 ROW_PX, HEADER_PX = 34, 30
