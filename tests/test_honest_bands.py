@@ -220,7 +220,9 @@ def test_the_stored_draws_name_stored_sets():
 def test_every_indication_is_scored_out_of_sample():
     indication_of = {clinic.arm_id(a): a.indication for a in ARMS}
     assert {indication_of[r["arm"]] for r in LOO} == set(clinic.INDICATIONS)
-    for r in LOO:
+    drawn = clinic.fitted()["leave_one_trial_out_drawn_sets"]
+    assert [r["arm"] for r in drawn] == [r["arm"] for r in LOO]
+    for r in [*LOO, *drawn]:
         levels = [r[f"q{round(1000 * q):03d}"] for q in clinic.SCORED_QUANTILES]
         assert levels == sorted(levels) and 0 <= levels[0] and levels[-1] <= 1
 

@@ -629,12 +629,14 @@ def held_out_rows() -> list[dict[str, str]]:
 
 def score_rows() -> list[dict[str, str]]:
     """The scores of :func:`held_out_scores` as a table: one row per indication for the
-    virtual population, and one over all arms with the chapters' assumed values alone."""
+    virtual population, and one over all arms with the chapters' assumed values alone and
+    with the sets drawn from the priors alone."""
     names = {"all": "all arms", **{i: i for i in clinic.INDICATIONS}}
     rows = []
     for key, label in (
         ("leave_one_trial_out", "virtual population"),
         ("leave_one_trial_out_registry", "chapters' values only"),
+        ("leave_one_trial_out_drawn_sets", "sets drawn from the priors only"),
     ):
         for group, s in held_out_scores(key).items():
             if key != "leave_one_trial_out" and group != "all":
