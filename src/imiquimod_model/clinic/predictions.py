@@ -165,8 +165,10 @@ def predict_clearance(
     until_clear: bool | None = None,
     endpoint: str | None = None,
 ) -> Prediction:
-    """Clearance (%) of ``indication`` in a trial of the given design, with the 95% band
-    of the fitted parameters. Whatever is not given is the label trials'.
+    """Clearance (%) of ``indication`` in a trial of the given design: the median over the
+    stored draws, with the 95% band where a new trial of that design would report (the
+    fitted and the sampled assumed numbers, and the spread between trials). Whatever is not
+    given is the label trials'.
 
     ``schedule``: the course (pk.Schedule; default the label regimen). ``cream_percent``
     (% w/w, 0 to 5), ``cream_mg_per_application`` (mg) and ``treated_area_cm2`` (cm²)
