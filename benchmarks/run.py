@@ -94,11 +94,13 @@ def calibration_time() -> dict[str, float]:
     left out) as the stored fit records it (run by ``python -m imiquimod_model.clinic.refit``,
     never during the book build), and seconds for one set of assumed numbers calibrated."""
     from imiquimod_model import clinic
-    from imiquimod_model.clinic import selection
+    from imiquimod_model.clinic import refit, selection
 
     arms = clinic.calibration_arms()
     start = time.perf_counter()
-    selection.fit_set(clinic.stored_sets()[-1], arms, clinic.mode_vector()[0], 24, 1)
+    selection.fit_set(
+        clinic.stored_sets()[-1], arms, clinic.mode_vector()[0], refit.DRAWS_PER_SET, 1
+    )
     return {
         "stored_calibration_min": clinic.fitted()["virtual_population"]["minutes"],
         "one_set_s": time.perf_counter() - start,

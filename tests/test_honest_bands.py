@@ -45,9 +45,7 @@ def test_the_same_seed_gives_the_same_sets_bit_for_bit():
 
 
 def test_every_stored_set_keeps_the_verdicts_of_drobits():
-    stored = clinic.stored_sets()
-    assert stored[0] == (), "the first set is the registry's own values"
-    for values in stored[1:]:
+    for values in clinic.stored_sets():
         assert {name for name, _ in values} == set(assumptions.SAMPLED)
         assert assumptions.plausible(values)
 
@@ -196,7 +194,7 @@ def test_a_stored_set_refits_as_well_as_stored_and_the_same_each_time():
     calibration solved this set's chain together with the others' (the same numbers to
     1e-9), which is enough to send the optimiser elsewhere along a flat ridge."""
     stored = clinic.fitted()
-    i = len(stored["set_modes"]) - 1  # a sampled set where one is stored, else the registry's
+    i = len(stored["set_modes"]) - 1
     values = clinic.stored_sets()[i]
     start = clinic.mode_vector()[0]
     first = selection.fit_set(values, ARMS, start, draws=3, seed=11)
@@ -211,18 +209,19 @@ def test_the_stored_draws_name_stored_sets():
     assert len(fit["draws"]) == len(fit["draw_sets"]) == 200
     assert set(fit["draw_sets"]) <= set(range(len(fit["assumption_sets"])))
     population = fit["virtual_population"]
-    assert population["plausible"] + 1 == population["sets"] <= population["screened"] + 1
+    assert population["plausible"] <= sum(population["screened"])
     assert population["effective_sample_size"] >= 1
-    assert 1 <= population["effective_sets_drawn_from_priors"] <= population["plausible"]
+    assert 1 <= population["effective_sets"] <= population["plausible"]
+    assert 0 <= population["weight_of_sets_drawn_near_the_chapters"] <= 1
 
 
 # --- scored in the open
 def test_every_indication_is_scored_out_of_sample():
     indication_of = {clinic.arm_id(a): a.indication for a in ARMS}
     assert {indication_of[r["arm"]] for r in LOO} == set(clinic.INDICATIONS)
-    drawn = clinic.fitted()["leave_one_trial_out_drawn_sets"]
-    assert [r["arm"] for r in drawn] == [r["arm"] for r in LOO]
-    for r in [*LOO, *drawn]:
+    alone = clinic.fitted()["leave_one_trial_out_registry"]
+    assert [r["arm"] for r in alone] == [r["arm"] for r in LOO]
+    for r in [*LOO, *alone]:
         levels = [r[f"q{round(1000 * q):03d}"] for q in clinic.SCORED_QUANTILES]
         assert levels == sorted(levels) and 0 <= levels[0] and levels[-1] <= 1
 
@@ -230,16 +229,17 @@ def test_every_indication_is_scored_out_of_sample():
 @pytest.mark.parametrize(
     "band",
     [
+        50,
         pytest.param(
-            50,
+            90,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="the 50% bands are too wide: they held 15 of 19 arms left out (79%) "
-                "while the 90% bands held 18 (95%); a trial effect with heavier tails than "
-                "the normal would narrow the middle and keep the tails",
+                reason="the 90% bands held 15 of 19 arms left out (79%): the population's "
+                "weight sits on one set, so its bands carry the fitted numbers and the spread "
+                "between trials but little of the assumed numbers' uncertainty (a population "
+                "of other draws, also on one set: 95%)",
             ),
         ),
-        90,
     ],
 )
 def test_bands_for_trials_left_out_cover_about_as_often_as_they_say(band):

@@ -124,6 +124,12 @@ class Prior:
             return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         return self.low + u * (self.high - self.low)
 
+    def quantile_of(self, value: float) -> float:
+        """The prior quantile (0–1) of ``value`` (in the number's unit)."""
+        if self.log:
+            return math.log(value / self.low) / math.log(self.high / self.low)
+        return (value - self.low) / (self.high - self.low)
+
 
 def prior_of(name: str) -> Prior:
     """The prior over an assumed number's registry range: log-uniform where the range spans
@@ -134,26 +140,36 @@ def prior_of(name: str) -> Prior:
     return Prior(name, p.low, p.high, p.low > 0 and p.high / p.low >= 10)
 
 
-def assumption_sets(count: int, seed: int = 2026) -> list[tuple[tuple[str, float], ...]]:
-    """``count`` sets of the SAMPLED numbers ((name, value) pairs, sorted by name) from a
-    scrambled Sobol sequence over their priors; the same seed gives the same sets."""
+Values = tuple[tuple[str, float], ...]
+
+
+def values_at(units: np.ndarray) -> Values:
+    """The set of SAMPLED numbers ((name, value) pairs, sorted by name) at prior quantiles
+    ``units`` (0–1, in SAMPLED's order)."""
+    return tuple(
+        sorted(
+            (name, float(validate(name, float(prior_of(name).value_at(u)))))
+            for name, u in zip(SAMPLED, units, strict=True)
+        )
+    )
+
+
+def sobol_units(count: int, seed: int = 2026) -> np.ndarray:
+    """``count`` points of a scrambled Sobol sequence over the unit cube of SAMPLED's prior
+    quantiles (rows × numbers); the same seed gives the same points."""
     from scipy.stats import qmc
 
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 4096:
         raise ValueError(f"count = {count!r} must be a whole number of sets from 1 to 4096")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed = {seed!r} must be a whole number ≥ 0")
-    u = qmc.Sobol(len(SAMPLED), scramble=True, seed=seed).random(count)
-    priors = [prior_of(n) for n in SAMPLED]
-    return [
-        tuple(
-            sorted(
-                (p.name, float(validate(p.name, float(p.value_at(x)))))
-                for p, x in zip(priors, row, strict=True)
-            )
-        )
-        for row in u
-    ]
+    return qmc.Sobol(len(SAMPLED), scramble=True, seed=seed).random(count)
+
+
+def assumption_sets(count: int, seed: int = 2026) -> list[Values]:
+    """``count`` sets of the SAMPLED numbers ((name, value) pairs, sorted by name) from a
+    scrambled Sobol sequence over their priors; the same seed gives the same sets."""
+    return [values_at(row) for row in sobol_units(count, seed)]
 
 
 #: the numbers the mouse experiments of chapter 3 see (the killers, their signal, TLR7)

@@ -16,7 +16,7 @@ from ..design import LABEL_DESIGN, Design, arm_design
 from ..outcomes import INDICATIONS, TrialArm, schedule_of, trial_arms
 from ..parameters import value_of
 from .bands import TRIAL_EFFECT_NODES, shifted_effect
-from .courses import Skin, normal_quadrature, skin_of
+from .courses import Skin, normal_quadrature, skin_of, skins_of
 from .patients import (
     INDICATION,
     ArmPrediction,
@@ -108,6 +108,17 @@ def prepared(arm: TrialArm, values: tuple[tuple[str, float], ...] = ()) -> Prepa
     sd = value_of("skin_permeability_log_sd", values)
     skin = skin_of(schedule, float(days.max()), design, sd, values)
     return Prepared(arm, design, skin, days, k, n)
+
+
+def solve_chains(arms: tuple[TrialArm, ...], sets: list[tuple[tuple[str, float], ...]]) -> None:
+    """Solve (and store) every arm's courses for every set at once, one vectorised pass per
+    arm, so that each set's calibration finds them ready."""
+    for arm in arms:
+        ready = prepared(arm)
+        if ready.skin is None:
+            continue
+        requests = tuple((value_of("skin_permeability_log_sd", v), v) for v in sets)
+        skins_of(arm_schedule(arm), float(ready.assessment_days.max()), ready.design, requests)
 
 
 PARAMETER_NAMES = (
@@ -411,21 +422,41 @@ def laplace_covariance(
     return (vectors / curvature) @ vectors.T
 
 
-def laplace_evidence(log_post: float, covariance: np.ndarray) -> float:
-    """Log marginal likelihood by the normal approximation: the log posterior at the mode
-    plus ½·ln|2πΣ|."""
-    _, log_det = np.linalg.slogdet(2 * np.pi * covariance)
-    return float(log_post + 0.5 * log_det)
+#: candidates drawn per draw kept, to sample the normal approximation within the bounds
+CANDIDATES_PER_DRAW = 64
 
 
-def laplace_sample(
+def laplace_draws(
     mode: np.ndarray, covariance: np.ndarray, arms: tuple[TrialArm, ...], count: int, seed: int
-) -> np.ndarray:
-    """``count`` draws from the normal approximation at ``mode``, those outside the bounds
-    (where the prior is 0) dropped; the mode itself if none is left."""
-    theta = np.random.default_rng(seed).multivariate_normal(
-        mode, covariance, size=count, method="eigh"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``count`` draws from the normal approximation at ``mode`` cut to the bounds
+    (where the prior is not 0), and the log density of that cut normal at each: the
+    normal's, over the share of its candidates inside the bounds. None if no candidate
+    of ``CANDIDATES_PER_DRAW · count`` falls inside."""
+    from scipy.stats import multivariate_normal
+
+    candidates = np.random.default_rng(seed).multivariate_normal(
+        mode, covariance, size=CANDIDATES_PER_DRAW * count, method="eigh"
     )
     bounds = np.array(bounds_of(arms))
-    theta = theta[np.all((theta >= bounds[:, 0]) & (theta <= bounds[:, 1]), axis=1)]
-    return theta if len(theta) else mode[None, :]
+    inside = np.all((candidates >= bounds[:, 0]) & (candidates <= bounds[:, 1]), axis=1)
+    theta = candidates[inside][:count]
+    if not len(theta):
+        return theta, np.empty(0)
+    normal = multivariate_normal(mode, covariance, allow_singular=True)
+    return theta, np.atleast_1d(normal.logpdf(theta)) - math.log(inside.mean())
+
+
+def importance_evidence(
+    log_posteriors: np.ndarray, log_normal: np.ndarray, count: int
+) -> tuple[np.ndarray, float]:
+    """Each draw's log importance weight (its log posterior less the log density it was
+    drawn with) and the log marginal likelihood their mean estimates, over all ``count``
+    draws made (any not given weigh 0). Where the posterior is the normal approximation,
+    every weight is the marginal likelihood; where it is skewed, the weights say so and
+    the Laplace value's excess is removed."""
+    log_w = np.asarray(log_posteriors, dtype=float) - np.asarray(log_normal, dtype=float)
+    if not len(log_w) or not np.isfinite(log_w).any():
+        return log_w, -math.inf
+    top = float(np.max(log_w))
+    return log_w, top + math.log(float(np.sum(np.exp(log_w - top))) / count)

@@ -1,11 +1,14 @@
 """The whole calibration, run by hand (``python -m imiquimod_model.clinic.refit``) and stored
 as data; the book only reads it.
 
-It builds the virtual population of :mod:`.selection`: plausible sets of the assumed numbers
-(the registry's own values first), each calibrated, weighed by the arms; keeps 200 draws of
-the joint posterior; scores every trial left out, refitting each set the kept draws use;
-and writes the registry's fitted rows from the posterior mode at the registry's assumed
-numbers (the values the chapters use).
+It builds the virtual population of :mod:`.selection`: plausible sets of the assumed numbers,
+half drawn from the priors and half near the chapters' values (:mod:`.proposal`), each
+calibrated and weighed by the arms and by its importance correction; keeps 200 draws of the
+joint posterior; scores every trial left out, refitting each set the kept draws use, and
+the chapters' values alone the same way; and writes the registry's fitted rows from the
+posterior mode at the registry's assumed numbers (the values the chapters use). The
+chapters' own set is calibrated but not weighed in the population: it was chosen by hand
+with these trials in view, so it is not a draw.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,26 +31,27 @@ from .calibration import (
     calibration_arms,
     posterior_mode,
     prepared,
+    solve_chains,
 )
 from .courses import kill_course
+from .proposal import profiles, proposal_from
 from .scores import in_sample_bands, leave_one_trial_out
 from .selection import (
     SetFit,
+    draw_population,
     effective_sample_size,
     fit_population,
     normalised,
-    plausible_sets,
     pooled,
-    solve_chains,
     systematic_resample,
     weighted_quantiles,
 )
 from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry
 
-#: plausible sets of assumed numbers besides the registry's own
-SETS = 63
+#: plausible sets of assumed numbers: half from the priors, half near the chapters' values
+SETS = 64
 #: importance draws of the fitted numbers per set
-DRAWS_PER_SET = 24
+DRAWS_PER_SET = 128
 #: posterior draws kept
 KEPT = 200
 
@@ -100,30 +105,32 @@ def calibrate(
     workers: int = 2,
 ) -> dict[str, object]:
     """The whole calibration (minutes): the posterior mode at the registry's assumed
-    numbers, the virtual population, its kept draws, the in-sample bands and every trial
-    left out in turn."""
+    numbers, the profiles that shape where sets are drawn, the virtual population, its kept
+    draws, the in-sample bands and every trial left out in turn (with the population, and
+    with the chapters' values alone)."""
     began = time.perf_counter()
     arms = calibration_arms()
     best, log_post = most_probable(arms)
     best = np.array([round(float(x), 6) for x in best])  # as stored: set fits start there
-    chosen, screened = plausible_sets(sets, seed, workers)
-    population = [(), *chosen]
-    solve_chains(arms, population)
-    fits = fit_population(population, arms, best, draws_per_set, seed, workers)
+    profile = profiles(arms, best, workers=workers)
+    proposal = proposal_from(profile)
+    drawn = draw_population(sets, proposal, seed, workers)
+    solve_chains(arms, [(), *drawn.values])
+    registry, *fits = fit_population([(), *drawn.values], arms, best, draws_per_set, seed, workers)
+    fits = [
+        replace(f, log_prior_over_proposal=float(c))
+        for f, c in zip(fits, drawn.log_prior_over_proposal, strict=True)
+    ]
     theta, which, log_w, _ = pooled(fits)
     weights = normalised(log_w)
     pick = systematic_resample(weights, kept, seed)
-    used = sorted({0, *which[pick].tolist()})
+    used = sorted(set(which[pick].tolist()))
     index = {m: i for i, m in enumerate(used)}
     draws, draw_sets = theta[pick], np.array([index[m] for m in which[pick]])
     values = [fits[m].values for m in used]
     set_weight = np.bincount(which, weights=weights, minlength=len(fits))
     held_out = leave_one_trial_out([fits[m] for m in used], arms)
-    drawn = which > 0  # the sets drawn from the priors, without the chapters' own
-    from_priors = normalised(log_w[drawn])
-    prior_set_weight = np.bincount(which[drawn] - 1, weights=from_priors)
-    drawn_used = sorted(set(which[drawn][systematic_resample(from_priors, kept, seed)].tolist()))
-    held_out_drawn = leave_one_trial_out([fits[m] for m in drawn_used], arms)
+    held_out_registry = leave_one_trial_out([registry], arms)
     return {
         "parameter_names": parameter_names(arms),
         "arms": [arm_id(a) for a in arms],
@@ -133,54 +140,81 @@ def calibrate(
         "log_posterior": round(log_post, 4),
         "virtual_population": {
             "seed": seed,
-            "screened": screened,
-            "plausible": len(chosen),
-            "sets": len(population),
+            "screened": list(drawn.screened),
+            "passed": list(drawn.passed),
+            "plausible": len(fits),
+            "from_priors": drawn.from_priors,
             "draws_per_set": draws_per_set,
             "effective_sample_size": round(effective_sample_size(weights), 1),
+            "effective_sets": round(effective_sample_size(set_weight), 2),
             "sets_carrying_90_percent": int(
                 np.searchsorted(np.cumsum(np.sort(set_weight)[::-1]), 0.9) + 1
             ),
-            "registry_set_weight": round(float(set_weight[0]), 4),
-            "effective_sets_drawn_from_priors": round(effective_sample_size(prior_set_weight), 2),
+            "weight_of_sets_drawn_near_the_chapters": round(
+                float(set_weight[drawn.from_priors :].sum()), 4
+            ),
+            "registry_log_evidence_above_best_set": round(
+                registry.log_evidence - max(f.log_evidence for f in fits), 2
+            ),
             "minutes": round((time.perf_counter() - began) / 60, 1),
         },
+        "profiles": [[round(float(x), 3) for x in row] for row in profile],
         "assumption_sets": [dict(v) for v in values],
         "set_modes": [[round(float(x), 6) for x in fits[m].mode] for m in used],
         "set_log_evidence": [round(fits[m].log_evidence, 4) for m in used],
+        "set_log_prior_over_proposal": [round(fits[m].log_prior_over_proposal, 4) for m in used],
         "draws": [[round(float(x), 5) for x in row] for row in draws],
         "draw_sets": draw_sets.tolist(),
         "predictive_bands": in_sample_bands(draws, draw_sets, values, arms),
-        "leave_one_trial_out": held_out["population"],
-        "leave_one_trial_out_registry": held_out["registry"],
-        "leave_one_trial_out_drawn_sets": held_out_drawn["population"],
-        "what_the_trials_teach": what_the_trials_teach(
-            fits, from_priors, which[drawn], theta[drawn]
-        ),
+        "leave_one_trial_out": held_out,
+        "leave_one_trial_out_registry": held_out_registry,
+        "what_the_trials_teach": what_the_trials_teach(fits, weights, which, theta),
     }
 
 
-def write_fit(path: Path = FIT_FILE, seed: int = 2026) -> None:
-    """Run the calibration, store it as data and put its values in the registry
-    (``python -m imiquimod_model.clinic.refit``). It solves every chain afresh in a store of
-    its own, as on a clean clone: a chain solved with other sets and one solved alone agree
-    only to about 1e-9, which is enough to send the optimiser elsewhere along a flat ridge
-    of the posterior, so a refit that read chains other runs had stored could differ."""
+def calibrate_afresh(seed: int) -> dict[str, object]:
+    """:func:`calibrate` with every chain solved afresh in a store of its own, as on a clean
+    clone: a chain solved with other sets and one solved alone agree only to about 1e-9,
+    which is enough to send the optimiser elsewhere along a flat ridge of the posterior, so
+    a refit that read chains other runs had stored could differ."""
     before = os.environ.get("IMIQUIMOD_CACHE")
     with tempfile.TemporaryDirectory() as store:
         os.environ["IMIQUIMOD_CACHE"] = store
         kill_course.cache_clear()  # type: ignore[attr-defined]
         prepared.cache_clear()
         try:
-            fit = calibrate(seed)
+            return calibrate(seed)
         finally:
             if before is None:
                 del os.environ["IMIQUIMOD_CACHE"]
             else:
                 os.environ["IMIQUIMOD_CACHE"] = before
+
+
+def write_fit(path: Path = FIT_FILE, seed: int = 2026) -> None:
+    """Run the calibration, store it as data and put its values in the registry
+    (``python -m imiquimod_model.clinic.refit``)."""
+    fit = calibrate_afresh(seed)
     path.write_text(json.dumps(fit, indent=1) + "\n")
     store_in_registry(fit)
 
 
+def add_another_seed(seed: int, path: Path = FIT_FILE) -> None:
+    """Run the calibration again with other draws (``seed``) and store, beside the stored
+    fit, how its population came out and its trials left out
+    (``python -m imiquimod_model.clinic.refit --another-seed 2027``): how much the
+    population's score depends on which sets were drawn."""
+    other = calibrate_afresh(seed)
+    fit = json.loads(path.read_text())
+    fit["another_seed"] = {"seed": seed, "virtual_population": other["virtual_population"]}
+    fit["leave_one_trial_out_another_seed"] = other["leave_one_trial_out"]
+    path.write_text(json.dumps(fit, indent=1) + "\n")
+
+
 if __name__ == "__main__":
-    write_fit()
+    import sys
+
+    if sys.argv[1:2] == ["--another-seed"]:
+        add_another_seed(int(sys.argv[2]))
+    else:
+        write_fit()

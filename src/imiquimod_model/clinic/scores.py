@@ -18,9 +18,10 @@ from .calibration import (
     arm_parts,
     background_trials,
     calibration_arms,
+    importance_evidence,
     indication_mean_background,
-    laplace_evidence,
-    laplace_sample,
+    laplace_draws,
+    log_posterior,
     posterior_mode,
     prepared,
 )
@@ -151,35 +152,36 @@ def _held_out_backgrounds(
     )
 
 
-def _refit_without(job: tuple) -> tuple[float, np.ndarray]:
-    """One set of assumed numbers refitted without one trial: its log marginal likelihood
-    (the set's normal approximation reused) and draws of the fitted numbers."""
+def _refit_without(job: tuple) -> tuple[float, np.ndarray, np.ndarray]:
+    """One set of assumed numbers refitted without one trial: its log marginal likelihood,
+    draws of the fitted numbers and their log importance weights (the set's normal
+    approximation reused, at the new mode)."""
     trial, fit, arms, draws, seed = job
     rest = tuple(a for a in arms if a.trial != trial)
     kept = background_trials(rest)
     keep = [*range(FIRST_BACKGROUND)] + [
         FIRST_BACKGROUND + i for i, t in enumerate(background_trials(arms)) if t in kept
     ]
-    mode, log_post = posterior_mode(rest, fit.mode[keep], fit.values)
+    mode, _ = posterior_mode(rest, fit.mode[keep], fit.values)
     cov = fit.covariance[np.ix_(keep, keep)]
-    return laplace_evidence(log_post, cov), laplace_sample(mode, cov, rest, draws, seed)
+    theta, log_normal = laplace_draws(mode, cov, rest, draws, seed)
+    log_w, evidence = importance_evidence(log_posterior(theta, rest, fit.values), log_normal, draws)
+    return evidence, theta, log_w
 
 
 def leave_one_trial_out(
     fits: list[SetFit],
     arms: tuple[TrialArm, ...],
-    draws: int = 40,
+    draws: int = 96,
     seed: int = 2026,
     workers: int = 2,
-) -> dict[str, list[dict[str, object]]]:
+) -> list[dict[str, object]]:
     """Each trial's imiquimod clearance arms predicted from every other trial: each set of
     assumed numbers in ``fits`` refitted without the trial and weighed again by its
     marginal likelihood without it (its normal approximation reused), then where a new
     trial of that design and size would report (the spread between trials, binomial
     sampling): the median share of a trial of average responsiveness, the central bands
-    of SCORED_BANDS, and the effective number of sets behind it. Scored twice: with the
-    whole virtual population ("population") and with the first set alone, the registry's
-    values ("registry")."""
+    of SCORED_BANDS, and the effective number of sets behind it."""
     jobs = [
         (trial, fit, arms, draws, seed + k)
         for trial in held_out_trials()
@@ -187,11 +189,9 @@ def leave_one_trial_out(
     ]
     with ProcessPoolExecutor(workers) as pool:
         refits = iter(pool.map(_refit_without, jobs))
-    out: dict[str, list[dict[str, object]]] = {"population": [], "registry": []}
+    out: list[dict[str, object]] = []
     for trial in held_out_trials():
-        found = [next(refits) for _ in fits]
-        for key, chosen in (("population", found), ("registry", found[:1])):
-            out[key] += _held_out_rows(trial, chosen, fits, arms)
+        out += _held_out_rows(trial, [next(refits) for _ in fits], fits, arms)
     return out
 
 
@@ -199,11 +199,19 @@ def _held_out_rows(
     trial: str, found: list, fits: list[SetFit], arms: tuple[TrialArm, ...]
 ) -> list[dict[str, object]]:
     """The rows of :func:`leave_one_trial_out` for one trial, from the refits ``found``
-    ((log marginal likelihood, draws) of the first sets of ``fits``)."""
-    set_weight = normalised(np.array([e for e, _ in found]))
-    theta = np.vstack([t for _, t in found])
-    which = np.concatenate([np.full(len(t), m) for m, (_, t) in enumerate(found)])
-    weights = set_weight[which] / np.bincount(which)[which]
+    ((log marginal likelihood, draws, their log weights) of the sets of ``fits``, each
+    weighed with its importance correction)."""
+    set_weight = normalised(
+        np.array([e + f.log_prior_over_proposal for (e, _, _), f in zip(found, fits, strict=True)])
+    )
+    theta = np.vstack([t for _, t, _ in found])
+    which = np.concatenate([np.full(len(t), m) for m, (_, t, _) in enumerate(found)])
+    weights = np.concatenate(
+        [
+            set_weight[m] * normalised(w) if np.isfinite(w).any() else np.zeros(len(w))
+            for m, (_, _, w) in enumerate(found)
+        ]
+    )
     rest = tuple(a for a in arms if a.trial != trial)
     base = _held_out_backgrounds(theta, rest, arms, trial)
     spread = np.exp(theta[:, TRIAL_SPREAD])

@@ -4,9 +4,9 @@ trial arms, weighed by how well it explains them.
 For each set ``a`` of assumed numbers (:mod:`.assumptions`) the fitted numbers ``θ`` are
 found at their posterior mode given ``a``, and their posterior given ``a`` is approximated
 by a normal distribution there (Laplace). The set's weight is its marginal likelihood by
-the same approximation, ``p(y | a) ≈ p(y, θ̂ | a)·(2π)^(d/2)·|Σ|^(1/2)``; the sets are
-draws from the prior, so these weights make the sample a posterior of the assumed and the
-fitted numbers together.
+the same approximation, ``p(y | a) ≈ p(y, θ̂ | a)·(2π)^(d/2)·|Σ|^(1/2)``, times its prior
+density over the density it was drawn with (:mod:`.proposal`), so that the weighed sample
+is a posterior of the assumed and the fitted numbers together.
 
 Examples
 --------
@@ -23,27 +23,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..outcomes import TrialArm
-from ..parameters import value_of
-from .assumptions import assumption_sets, plausible
+from .assumptions import Values, plausible, sobol_units, values_at
 from .calibration import (
-    arm_schedule,
+    importance_evidence,
     laplace_covariance,
-    laplace_evidence,
-    laplace_sample,
+    laplace_draws,
+    log_prior,
     posterior_mode,
     prepared,
     trial_log_likelihoods,
 )
-from .courses import skins_of
-
-Values = tuple[tuple[str, float], ...]
+from .proposal import Proposal, log_prior_over_proposal
 
 
 @dataclass(frozen=True)
 class SetFit:
     """One set of assumed numbers, calibrated: its fitted numbers' mode and normal
-    approximation, its log marginal likelihood by that approximation, and draws from the
-    approximation (within the bounds) with each trial's log-likelihood."""
+    approximation, draws from the approximation (within the bounds) with each trial's
+    log-likelihood and each draw's log importance weight, and the set's log marginal
+    likelihood those weights estimate."""
 
     values: Values
     mode: np.ndarray
@@ -51,48 +49,85 @@ class SetFit:
     log_evidence: float
     draws: np.ndarray  # (K, parameters)
     trial_log_likelihoods: np.ndarray  # (K, trials)
+    draw_log_weights: np.ndarray  # (K,) posterior over the normal approximation
+    log_prior_over_proposal: float = 0.0  # the set's importance correction
 
 
-def plausible_sets(count: int, seed: int = 2026, workers: int = 2) -> tuple[list[Values], int]:
-    """The first ``count`` sets of a Sobol sequence over the priors that keep every verdict
-    of Drobits et al. (at most 4096 candidates are screened), and how many were screened."""
-    candidates = assumption_sets(4096, seed)
-    kept: list[Values] = []
-    screened = 0
+def _screened(units: np.ndarray, count: int, workers: int) -> tuple[np.ndarray, int, int]:
+    """The first ``count`` rows of ``units`` (prior quantiles) whose sets keep every
+    verdict of Drobits et al., how many rows were screened and how many of those passed."""
+    kept: list[np.ndarray] = []
+    screened = passed = 0
     with ProcessPoolExecutor(workers) as pool:
-        for start in range(0, len(candidates), 32 * workers):
-            batch = candidates[start : start + 32 * workers]
+        for start in range(0, len(units), 32 * workers):
+            batch = units[start : start + 32 * workers]
+            ok = list(pool.map(plausible, [values_at(row) for row in batch]))
             screened += len(batch)
-            kept += [s for s, ok in zip(batch, pool.map(plausible, batch), strict=True) if ok]
+            passed += sum(ok)
+            kept += [row for row, good in zip(batch, ok, strict=True) if good]
             if len(kept) >= count:
                 break
-    return kept[:count], screened
+    return np.array(kept[:count]), screened, passed
 
 
-def solve_chains(arms: tuple[TrialArm, ...], sets: list[Values]) -> None:
-    """Solve (and store) every arm's courses for every set at once, one vectorised pass per
-    arm, so that each set's calibration finds them ready."""
-    for arm in arms:
-        ready = prepared(arm)
-        if ready.skin is None:
-            continue
-        requests = tuple((value_of("skin_permeability_log_sd", v), v) for v in sets)
-        skins_of(arm_schedule(arm), float(ready.assessment_days.max()), ready.design, requests)
+@dataclass(frozen=True)
+class DrawnSets:
+    """The plausible sets of assumed numbers: the first ``from_priors`` drawn from the
+    priors, the rest from the proposal's local half; their prior quantiles, how many
+    candidates each half screened and the share that passed, and each set's log importance
+    correction ``log prior − log q``."""
+
+    values: list[Values]
+    units: np.ndarray
+    from_priors: int
+    screened: tuple[int, int]
+    passed: tuple[float, float]
+    log_prior_over_proposal: np.ndarray
+
+
+def draw_population(
+    count: int, proposal: Proposal, seed: int = 2026, workers: int = 2
+) -> DrawnSets:
+    """``count`` plausible sets, half from the priors and half from the ``proposal``'s
+    local half (scrambled Sobol points, at most 4096 candidates each)."""
+    halves = (count // 2, count - count // 2)
+    candidates = (
+        sobol_units(4096, seed),
+        proposal.local_units(sobol_units(4096, seed + 1)),
+    )
+    found = [_screened(u, n, workers) for u, n in zip(candidates, halves, strict=True)]
+    units = np.vstack([u for u, _, _ in found])
+    kept = (len(found[0][0]), len(found[1][0]))
+    passed = tuple(good / screened for _, screened, good in found)
+    return DrawnSets(
+        [values_at(row) for row in units],
+        units,
+        kept[0],
+        (found[0][1], found[1][1]),
+        passed,
+        log_prior_over_proposal(units, proposal, kept, passed),
+    )
 
 
 def fit_set(
     values: Values, arms: tuple[TrialArm, ...], start: np.ndarray, draws: int, seed: int
 ) -> SetFit:
     """Calibrate one set of assumed numbers: the mode from ``start``, the Laplace
-    covariance and marginal likelihood, and ``draws`` draws from the normal approximation
-    (those outside the bounds, where the prior is 0, are dropped)."""
+    covariance, ``draws`` draws from the normal approximation cut to the bounds (where the
+    prior is not 0) weighed by the posterior over that cut normal, and the marginal
+    likelihood their weights estimate."""
     for arm in arms:
         prepared(arm, values)  # its chains, solved once
-    mode, log_post = posterior_mode(arms, start, values)
+    mode, _ = posterior_mode(arms, start, values)
     cov = laplace_covariance(mode, arms, values)
-    theta = laplace_sample(mode, cov, arms, draws, seed)
-    per_trial = trial_log_likelihoods(theta, arms, values)
-    return SetFit(values, mode, cov, laplace_evidence(log_post, cov), theta, per_trial)
+    theta, log_normal = laplace_draws(mode, cov, arms, draws, seed)
+    if len(theta):
+        per_trial = trial_log_likelihoods(theta, arms, values)
+    else:  # the approximation lies wholly outside the bounds: the set weighs nothing
+        per_trial = np.empty((0, len({a.trial for a in arms})))
+    log_post = per_trial.sum(axis=1) + log_prior(theta, arms)
+    log_w, evidence = importance_evidence(log_post, log_normal, max(len(theta), 1))
+    return SetFit(values, mode, cov, evidence, theta, per_trial, log_w)
 
 
 def _fit_one(job: tuple) -> SetFit:
@@ -103,7 +138,7 @@ def fit_population(
     sets: list[Values],
     arms: tuple[TrialArm, ...],
     start: np.ndarray,
-    draws: int = 24,
+    draws: int = 128,
     seed: int = 2026,
     workers: int = 2,
 ) -> list[SetFit]:
@@ -113,6 +148,14 @@ def fit_population(
         return [_fit_one(j) for j in jobs]
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(_fit_one, jobs))
+
+
+def within_set(log_weights: np.ndarray, log_evidence: float) -> np.ndarray:
+    """A set's draws' log weights scaled to sum to its marginal likelihood."""
+    if not np.isfinite(log_evidence):
+        return np.full(len(log_weights), -np.inf)
+    top = np.max(log_weights)
+    return log_weights - top - np.log(np.sum(np.exp(log_weights - top))) + log_evidence
 
 
 def normalised(log_weights: np.ndarray) -> np.ndarray:
@@ -134,12 +177,12 @@ def systematic_resample(weights: np.ndarray, count: int, seed: int = 2026) -> np
 
 def pooled(fits: list[SetFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every set's draws together: parameter vectors, the set each came from, log-weights
-    (each set's marginal likelihood shared among its draws) and each trial's
-    log-likelihood."""
+    (each set's marginal likelihood times its importance correction, shared among its
+    draws by their own weights) and each trial's log-likelihood."""
     theta = np.vstack([f.draws for f in fits])
     which = np.concatenate([np.full(len(f.draws), i) for i, f in enumerate(fits)])
     log_w = np.concatenate(
-        [np.full(len(f.draws), f.log_evidence - np.log(len(f.draws))) for f in fits]
+        [f.log_prior_over_proposal + within_set(f.draw_log_weights, f.log_evidence) for f in fits]
     )
     per_trial = np.vstack([f.trial_log_likelihoods for f in fits])
     return theta, which, log_w, per_trial

@@ -629,15 +629,18 @@ def held_out_rows() -> list[dict[str, str]]:
 
 def score_rows() -> list[dict[str, str]]:
     """The scores of :func:`held_out_scores` as a table: one row per indication for the
-    virtual population, and one over all arms with the chapters' assumed values alone and
-    with the sets drawn from the priors alone."""
+    virtual population, and one over all arms with the chapters' assumed values alone and,
+    where it is stored, with a population of other draws."""
     names = {"all": "all arms", **{i: i for i in clinic.INDICATIONS}}
     rows = []
-    for key, label in (
+    scored = [
         ("leave_one_trial_out", "virtual population"),
         ("leave_one_trial_out_registry", "chapters' values only"),
-        ("leave_one_trial_out_drawn_sets", "sets drawn from the priors only"),
-    ):
+    ]
+    if "another_seed" in clinic.fitted():
+        seed = clinic.fitted()["another_seed"]["seed"]
+        scored.append(("leave_one_trial_out_another_seed", f"population of other draws ({seed})"))
+    for key, label in scored:
         for group, s in held_out_scores(key).items():
             if key != "leave_one_trial_out" and group != "all":
                 continue
@@ -705,27 +708,37 @@ def _range_text(low: float, high: float, unit: str) -> str:
     return f"{number_text(low)}–{number_text(high)}" + (f" {unit}" if unit else "")
 
 
+#: below this many sets' worth of weight the population cannot give a range
+FEWEST_SETS_FOR_A_RANGE = 2.0
+
+
 def teach_rows() -> list[dict[str, str]]:
     """What the trials teach about each sampled assumed number: its prior range, its
-    registry value, its posterior 90% range, and how much of the prior range that is (on
-    the log scale for log-uniform priors)."""
+    registry value and, over the virtual population, its posterior 90% range and how much
+    of the prior range that is (on the log scale for log-uniform priors). Where the weight
+    rests on fewer than FEWEST_SETS_FOR_A_RANGE sets' worth, a range would be a point that
+    says nothing of what the trials allow: the weighted median (the set the weight rests
+    on) is given instead, without a share."""
     taught = clinic.fitted()["what_the_trials_teach"]
+    thin = clinic.fitted()["virtual_population"]["effective_sets"] < FEWEST_SETS_FOR_A_RANGE
     rows = []
     for name in clinic.SAMPLED:
         t = taught[name]
-        (low, high), (p5, _, p95) = t["prior"], t["posterior"]
-        scale = np.log if t["log"] else (lambda x: x)
-        width = (scale(p95) - scale(p5)) / (0.9 * (scale(high) - scale(low)))
+        (low, high), (p5, p50, p95) = t["prior"], t["posterior"]
         spec = PARAMETERS[name]
-        rows.append(
-            {
-                "assumed number": f"${spec.symbol}$, {spec.meaning}",
-                "prior": _range_text(low, high, spec.unit) + (" (log-uniform)" if t["log"] else ""),
-                "used": number_text(t["registry"]),
-                "after the trials": _range_text(p5, p95, spec.unit),
-                "left": f"{100 * min(width, 1.0):.0f}%",
-            }
-        )
+        row = {
+            "assumed number": f"${spec.symbol}$, {spec.meaning}",
+            "prior": _range_text(low, high, spec.unit) + (" (log-uniform)" if t["log"] else ""),
+            "used": number_text(t["registry"]),
+        }
+        if thin:
+            row["the population's set"] = number_text(p50)
+        else:
+            scale = np.log if t["log"] else (lambda x: x)
+            width = (scale(p95) - scale(p5)) / (0.9 * (scale(high) - scale(low)))
+            row["after the trials"] = _range_text(p5, p95, spec.unit)
+            row["left"] = f"{100 * min(width, 1.0):.0f}%"
+        rows.append(row)
     return rows
 
 
