@@ -215,6 +215,15 @@ def test_the_stored_draws_name_stored_sets():
     assert 0 <= population["weight_of_sets_drawn_near_the_chapters"] <= 1
 
 
+def test_a_population_of_other_draws_is_stored_beside_the_fit():
+    """Chapter 5 sets the population's score beside one of other draws: ``python -m
+    imiquimod_model.clinic.refit --another-seed 2027`` after every refit."""
+    fit = clinic.fitted()
+    other = fit["another_seed"]
+    assert other["seed"] != fit["virtual_population"]["seed"]
+    assert [r["arm"] for r in fit["leave_one_trial_out_another_seed"]] == [r["arm"] for r in LOO]
+
+
 # --- scored in the open
 def test_every_indication_is_scored_out_of_sample():
     indication_of = {clinic.arm_id(a): a.indication for a in ARMS}

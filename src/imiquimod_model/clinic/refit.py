@@ -29,6 +29,7 @@ from .calibration import (
     PARAMETER_NAMES,
     background_trials,
     calibration_arms,
+    log_posterior,
     posterior_mode,
     prepared,
     solve_chains,
@@ -85,15 +86,26 @@ def parameter_names(arms: tuple[TrialArm, ...]) -> list[str]:
     return [*PARAMETER_NAMES, *(f"logit background {t}" for t in background_trials(arms))]
 
 
+#: how much more probable (log units) a mode found afresh must be to replace the stored one
+KEPT_MODE_MARGIN = 1e-3
+
+
 def most_probable(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, float]:
     """The posterior mode at the registry's assumed numbers: the better of the default
     starts and the stored fit's mode (when it has the same parameters). The posterior has
-    more than one mode, so a refit never settles below the mode it already knew."""
+    more than one mode, so a refit never settles below the mode it already knew; and it
+    keeps the stored mode unless it finds one clearly more probable, since the optimiser
+    wanders by about 1e-5 along the posterior's flat ridges and every later stage of the
+    calibration starts from the mode (so refits give the same result, bit for bit)."""
     found = posterior_mode(arms)
     stored = fitted()
     if stored["parameter_names"] == parameter_names(arms):
-        warm = posterior_mode(arms, np.array(stored["posterior_mode"], dtype=float))
+        known = np.array(stored["posterior_mode"], dtype=float)
+        warm = posterior_mode(arms, known)
         found = max(found, warm, key=lambda mode: mode[1])
+        at = float(log_posterior(known, arms)[0])
+        if found[1] < at + KEPT_MODE_MARGIN:  # nothing clearly better: a refit changes nothing
+            return known, at
     return found
 
 

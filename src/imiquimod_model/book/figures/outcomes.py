@@ -732,7 +732,7 @@ def teach_rows() -> list[dict[str, str]]:
             "used": number_text(t["registry"]),
         }
         if thin:
-            row["the population's set"] = number_text(p50)
+            row["population"] = number_text(p50)
         else:
             scale = np.log if t["log"] else (lambda x: x)
             width = (scale(p95) - scale(p5)) / (0.9 * (scale(high) - scale(low)))
