@@ -277,3 +277,21 @@ def test_a_trial_of_one_design_predicts_the_label_schedule_the_same_way():
     direct = clinic.arm_probabilities(best[:, : clinic.FIRST_BACKGROUND], (lebwohl,))[0, 0]
     assert drug.drug_clearance[0] == pytest.approx(direct, rel=1e-12)
     assert clinic.arm_schedule(lebwohl) == pk.Schedule(applications_per_week=2, weeks=16)
+
+
+def test_a_steeper_receptor_separates_three_from_five_a_week():
+    """Chapter 5's claim: with everything else at the chapters' values, a steeper TLR7
+    response widens the gap between 5 and 3 applications a week, and at a Hill coefficient
+    of 1 the gap is the chapters' own (the same numbers, computed the other way)."""
+    from imiquimod_model.book.figures import outcomes as figures
+
+    gaps = figures.hill_contrasts()
+    assert gaps[1.0] < gaps[2.0] < gaps[3.0]
+    geisse = {
+        a.applications_per_week: a
+        for a in clinic.calibration_arms()
+        if a.trial == "Geisse2002" and a.applications_per_week in (3, 5)
+    }
+    best = clinic.mode_vector()[:, : clinic.FIRST_BACKGROUND]
+    share = {n: clinic.arm_probabilities(best, (arm,))[0, 0] for n, arm in geisse.items()}
+    assert gaps[1.0] == pytest.approx(100 * (share[5] - share[3]), abs=1e-9)

@@ -428,6 +428,24 @@ def calibration_rows() -> list[dict[str, str]]:
     return rows
 
 
+def hill_contrasts(hills: tuple[float, ...] = (1.0, 2.0, 3.0)) -> dict[float, float]:
+    """For each TLR7 Hill coefficient in ``hills`` (every other number at the chapters'
+    values, the fitted numbers held at their mode, the background left out): how many
+    points more of Geisse 2002's 5-a-week arm than of its 3-a-week arm clear."""
+    arms = tuple(
+        a
+        for a in clinic.calibration_arms()
+        if a.trial == "Geisse2002" and a.applications_per_week in (3, 5)
+    )
+    at_mode = clinic.mode_vector()[:, : clinic.FIRST_BACKGROUND]
+    out = {}
+    for hill in hills:
+        share = clinic.arm_probabilities(at_mode, arms, (("tlr7_hill_coefficient", hill),))[0]
+        by = {a.applications_per_week: float(x) for a, x in zip(arms, share, strict=True)}
+        out[hill] = 100 * (by[5] - by[3])
+    return out
+
+
 def dose_rows() -> list[dict[str, str]]:
     """What more frequent or stronger cream does in the chain: the immune kill it adds over
     a course (median permeability, responsiveness 1) and the predicted clearance, beside
