@@ -10,6 +10,7 @@ import pytest
 
 from imiquimod_model import clinic
 from imiquimod_model.clinic import assumptions, proposal
+from imiquimod_model.parameters import default
 
 PEAKED = clinic.Proposal(np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]]))
 
@@ -76,7 +77,7 @@ def test_weighed_draws_from_the_screened_mixture_give_the_target():
 
 
 def test_the_chapters_values_sit_where_their_quantiles_say():
-    u = proposal.registry_units()
+    u = np.array([clinic.prior_of(n).quantile_of(default(n)) for n in assumptions.SAMPLED])
     assert u.shape == (len(assumptions.SAMPLED),) and np.all((0 <= u) & (u <= 1))
     assert dict(assumptions.values_at(u)) == pytest.approx(
         {n: clinic.prior_of(n).value_at(x) for n, x in zip(assumptions.SAMPLED, u, strict=True)}

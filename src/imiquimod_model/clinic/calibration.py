@@ -460,3 +460,24 @@ def importance_evidence(
         return log_w, -math.inf
     top = float(np.max(log_w))
     return log_w, top + math.log(float(np.sum(np.exp(log_w - top))) / count)
+
+
+def importance_draws(
+    mode: np.ndarray,
+    covariance: np.ndarray,
+    arms: tuple[TrialArm, ...],
+    values: tuple[tuple[str, float], ...],
+    count: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Up to ``count`` draws of the fitted numbers from the normal approximation cut to the
+    bounds (:func:`laplace_draws`), each trial's log-likelihood at each, each draw's log
+    importance weight and the log marginal likelihood they estimate
+    (:func:`importance_evidence`; −∞ if no draw falls inside the bounds)."""
+    theta, log_normal = laplace_draws(mode, covariance, arms, count, seed)
+    if not len(theta):
+        return theta, np.empty((0, len({a.trial for a in arms}))), np.empty(0), -math.inf
+    per_trial = trial_log_likelihoods(theta, arms, values)
+    log_post = per_trial.sum(axis=1) + log_prior(theta, arms)
+    log_w, evidence = importance_evidence(log_post, log_normal, len(theta))
+    return theta, per_trial, log_w, evidence

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..outcomes import TrialArm
-from ..parameters import default, validate
+from ..parameters import validate
 from .assumptions import SAMPLED, Values, prior_of
 from .calibration import BOUNDS, log_likelihood, solve_chains
 
@@ -75,11 +75,6 @@ class Proposal:
             inside = (uniform[:, i] - below) / self.bin_probabilities[i, b]
             out[:, i] = (b + np.clip(inside, 0.0, 1.0)) / bins
         return out
-
-
-def registry_units() -> np.ndarray:
-    """The chapters' values of the sampled numbers as prior quantiles (0–1)."""
-    return np.array([prior_of(name).quantile_of(default(name)) for name in SAMPLED])
 
 
 def profile_sets(bins: int = PROFILE_BINS) -> list[Values]:
@@ -140,24 +135,14 @@ def proposal_from(
     return Proposal((1 - floor) * shaped + floor / profile.shape[1])
 
 
-def log_mixture_density(
-    units: np.ndarray,
-    proposal: Proposal,
-    kept: tuple[int, int],
-    passed: tuple[float, float],
-) -> np.ndarray:
-    """Log density of the mixture the plausible sets came from, at each row of ``units``:
-    ``kept`` sets from the priors and from the local half, of which the shares ``passed``
-    (0–1) of candidates were plausible."""
-    total = sum(kept)
-    prior_part = kept[0] / total / passed[0]
-    local_part = kept[1] / total / passed[1] * proposal.local_density(units)
-    return np.log(prior_part + local_part)
-
-
 def log_prior_over_proposal(
     units: np.ndarray, proposal: Proposal, kept: tuple[int, int], passed: tuple[float, float]
 ) -> np.ndarray:
-    """Each set's log importance correction, ``log prior(u) − log q(u)``; the prior density
-    is 1 over the unit cube of quantiles."""
-    return -log_mixture_density(units, proposal, kept, passed)
+    """Each set's log importance correction, ``log prior(u) − log q(u)``, at each row of
+    ``units``: the prior density is 1 over the unit cube of quantiles, and ``q`` the
+    mixture the plausible sets came from, ``kept`` sets from the priors and from the local
+    half, of which the shares ``passed`` (0–1) of candidates were plausible."""
+    total = sum(kept)
+    prior_part = kept[0] / total / passed[0]
+    local_part = kept[1] / total / passed[1] * proposal.local_density(units)
+    return -np.log(prior_part + local_part)

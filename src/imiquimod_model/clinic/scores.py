@@ -18,10 +18,8 @@ from .calibration import (
     arm_parts,
     background_trials,
     calibration_arms,
-    importance_evidence,
+    importance_draws,
     indication_mean_background,
-    laplace_draws,
-    log_posterior,
     posterior_mode,
     prepared,
 )
@@ -30,6 +28,7 @@ from .selection import (
     Values,
     effective_sample_size,
     normalised,
+    pooled_log_weights,
     weighted_quantiles,
 )
 from .store import fitted
@@ -164,8 +163,7 @@ def _refit_without(job: tuple) -> tuple[float, np.ndarray, np.ndarray]:
     ]
     mode, _ = posterior_mode(rest, fit.mode[keep], fit.values)
     cov = fit.covariance[np.ix_(keep, keep)]
-    theta, log_normal = laplace_draws(mode, cov, rest, draws, seed)
-    log_w, evidence = importance_evidence(log_posterior(theta, rest, fit.values), log_normal, draws)
+    theta, _, log_w, evidence = importance_draws(mode, cov, rest, fit.values, draws, seed)
     return evidence, theta, log_w
 
 
@@ -206,11 +204,8 @@ def _held_out_rows(
     )
     theta = np.vstack([t for _, t, _ in found])
     which = np.concatenate([np.full(len(t), m) for m, (_, t, _) in enumerate(found)])
-    weights = np.concatenate(
-        [
-            set_weight[m] * normalised(w) if np.isfinite(w).any() else np.zeros(len(w))
-            for m, (_, _, w) in enumerate(found)
-        ]
+    weights = normalised(
+        pooled_log_weights([w for _, _, w in found], [f.log_prior_over_proposal for f in fits])
     )
     rest = tuple(a for a in arms if a.trial != trial)
     base = _held_out_backgrounds(theta, rest, arms, trial)

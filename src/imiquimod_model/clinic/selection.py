@@ -2,11 +2,11 @@
 trial arms, weighed by how well it explains them.
 
 For each set ``a`` of assumed numbers (:mod:`.assumptions`) the fitted numbers ``θ`` are
-found at their posterior mode given ``a``, and their posterior given ``a`` is approximated
-by a normal distribution there (Laplace). The set's weight is its marginal likelihood by
-the same approximation, ``p(y | a) ≈ p(y, θ̂ | a)·(2π)^(d/2)·|Σ|^(1/2)``, times its prior
-density over the density it was drawn with (:mod:`.proposal`), so that the weighed sample
-is a posterior of the assumed and the fitted numbers together.
+found at their posterior mode given ``a``, and drawn from a normal distribution there
+(Laplace) cut to their bounds, each draw weighed by the posterior over that density. The
+mean weight estimates the set's marginal likelihood ``p(y | a)``; the set's weight is that
+times its prior density over the density it was drawn with (:mod:`.proposal`), so that the
+weighed sample is a posterior of the assumed and the fitted numbers together.
 
 Examples
 --------
@@ -25,13 +25,10 @@ import numpy as np
 from ..outcomes import TrialArm
 from .assumptions import Values, plausible, sobol_units, values_at
 from .calibration import (
-    importance_evidence,
+    importance_draws,
     laplace_covariance,
-    laplace_draws,
-    log_prior,
     posterior_mode,
     prepared,
-    trial_log_likelihoods,
 )
 from .proposal import Proposal, log_prior_over_proposal
 
@@ -73,12 +70,11 @@ def _screened(units: np.ndarray, count: int, workers: int) -> tuple[np.ndarray, 
 @dataclass(frozen=True)
 class DrawnSets:
     """The plausible sets of assumed numbers: the first ``from_priors`` drawn from the
-    priors, the rest from the proposal's local half; their prior quantiles, how many
-    candidates each half screened and the share that passed, and each set's log importance
-    correction ``log prior − log q``."""
+    priors, the rest from the proposal's local half; how many candidates each half screened
+    and the share that passed, and each set's log importance correction
+    ``log prior − log q``."""
 
     values: list[Values]
-    units: np.ndarray
     from_priors: int
     screened: tuple[int, int]
     passed: tuple[float, float]
@@ -101,7 +97,6 @@ def draw_population(
     passed = tuple(good / screened for _, screened, good in found)
     return DrawnSets(
         [values_at(row) for row in units],
-        units,
         kept[0],
         (found[0][1], found[1][1]),
         passed,
@@ -120,13 +115,7 @@ def fit_set(
         prepared(arm, values)  # its chains, solved once
     mode, _ = posterior_mode(arms, start, values)
     cov = laplace_covariance(mode, arms, values)
-    theta, log_normal = laplace_draws(mode, cov, arms, draws, seed)
-    if len(theta):
-        per_trial = trial_log_likelihoods(theta, arms, values)
-    else:  # the approximation lies wholly outside the bounds: the set weighs nothing
-        per_trial = np.empty((0, len({a.trial for a in arms})))
-    log_post = per_trial.sum(axis=1) + log_prior(theta, arms)
-    log_w, evidence = importance_evidence(log_post, log_normal, max(len(theta), 1))
+    theta, per_trial, log_w, evidence = importance_draws(mode, cov, arms, values, draws, seed)
     return SetFit(values, mode, cov, evidence, theta, per_trial, log_w)
 
 
@@ -150,12 +139,13 @@ def fit_population(
         return list(pool.map(_fit_one, jobs))
 
 
-def within_set(log_weights: np.ndarray, log_evidence: float) -> np.ndarray:
-    """A set's draws' log weights scaled to sum to its marginal likelihood."""
-    if not np.isfinite(log_evidence):
-        return np.full(len(log_weights), -np.inf)
-    top = np.max(log_weights)
-    return log_weights - top - np.log(np.sum(np.exp(log_weights - top))) + log_evidence
+def pooled_log_weights(draw_log_weights: list[np.ndarray], corrections: list[float]) -> np.ndarray:
+    """Every set's draws together, each weighed by its importance weight over its set's
+    number of draws and by its set's importance correction: a set's draws then sum to its
+    marginal likelihood times its correction."""
+    return np.concatenate(
+        [c + w - np.log(max(len(w), 1)) for w, c in zip(draw_log_weights, corrections, strict=True)]
+    )
 
 
 def normalised(log_weights: np.ndarray) -> np.ndarray:
@@ -181,8 +171,8 @@ def pooled(fits: list[SetFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     draws by their own weights) and each trial's log-likelihood."""
     theta = np.vstack([f.draws for f in fits])
     which = np.concatenate([np.full(len(f.draws), i) for i, f in enumerate(fits)])
-    log_w = np.concatenate(
-        [f.log_prior_over_proposal + within_set(f.draw_log_weights, f.log_evidence) for f in fits]
+    log_w = pooled_log_weights(
+        [f.draw_log_weights for f in fits], [f.log_prior_over_proposal for f in fits]
     )
     per_trial = np.vstack([f.trial_log_likelihoods for f in fits])
     return theta, which, log_w, per_trial

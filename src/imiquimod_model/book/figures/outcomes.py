@@ -647,18 +647,16 @@ def held_out_rows() -> list[dict[str, str]]:
 
 def score_rows() -> list[dict[str, str]]:
     """The scores of :func:`held_out_scores` as a table: one row per indication for the
-    virtual population, and one over all arms with the chapters' assumed values alone and,
-    where it is stored, with a population of other draws."""
+    virtual population, and one over all arms with the chapters' assumed values alone and
+    with a population of other draws."""
     names = {"all": "all arms", **{i: i for i in clinic.INDICATIONS}}
+    seed = clinic.fitted()["another_seed"]["seed"]
     rows = []
-    scored = [
+    for key, label in (
         ("leave_one_trial_out", "virtual population"),
         ("leave_one_trial_out_registry", "chapters' values only"),
-    ]
-    if "another_seed" in clinic.fitted():
-        seed = clinic.fitted()["another_seed"]["seed"]
-        scored.append(("leave_one_trial_out_another_seed", f"population of other draws ({seed})"))
-    for key, label in scored:
+        ("leave_one_trial_out_another_seed", f"population of other draws ({seed})"),
+    ):
         for group, s in held_out_scores(key).items():
             if key != "leave_one_trial_out" and group != "all":
                 continue
