@@ -78,10 +78,39 @@ def test_a_choice_among_peers_prints_every_option_as_a_table():
     assert "imq-print-only" in table
     for option in chapter.COMPARISON.controls[0].grid:
         assert f">{html.escape(option)}</th>" in table
+    assert len(chapter.COMPARISON.x_ticks) > explorers.PRINTED_COLUMNS  # too many columns
+    assert f">{html.escape(chapter.COMPARISON.x_label)}</th>" in table  # so one lists them
     for tick in chapter.COMPARISON.x_ticks:
-        assert f">{html.escape(tick)}</th>" in table
+        assert f"{html.escape(tick)}: " in table
+    edwards = "EGW: complete clearance, 5% and 1% (Edwards 1998)"
+    row = table[table.index(f">{html.escape(edwards)}</th>") :].split("</tr>")[0]
+    assert "imiquimod 5%: 50 (" in row and "imiquimod 1%: 21" in row and "surgery" not in row
     assert table in explorers.static_html(chapter.COMPARISON)
     assert explorers.every_choice_table(chapter.VIRTUAL_TRIAL) == ""  # a course: its defaults
+
+
+def test_the_comparison_explorer_shows_every_arm_of_each_comparison():
+    """Each arm of the chosen trial and endpoint has a slot of its own: Edwards 1998's 5%,
+    1% and vehicle arms (50%, 21%, 11% in the trial) all appear, none overwrites another."""
+    import csv
+
+    from imiquimod_model.book.figures import outcomes as chapter
+    from imiquimod_model.outcomes import DATA
+
+    with open(DATA, newline="") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    for option, (trial, endpoint) in chapter.COMPARISONS.items():
+        arms = [r for r in rows if r["trial"] == trial and r["endpoint"] == endpoint]
+        shown = chapter.comparison(comparison=option)
+        values = np.nanmax(np.vstack([v for k, v in shown.items() if k.startswith("percent_")]), 0)
+        assert np.sum(np.isfinite(values)) == len(arms) > 1, option
+    edwards = chapter.comparison(comparison="EGW: complete clearance, 5% and 1% (Edwards 1998)")
+    seen = {
+        chapter.TREATMENTS[i]: round(float(v))
+        for i, v in enumerate(np.fmax(edwards["percent_imiquimod"], edwards["percent_vehicle"]))
+        if np.isfinite(v)
+    }
+    assert seen == {"imiquimod 5%": 50, "imiquimod 1%": 21, "vehicle": 11}
 
 
 def test_interval_bars_are_one_line_of_low_high_gap_per_point():

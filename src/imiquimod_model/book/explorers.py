@@ -538,16 +538,21 @@ def _printed_value(values: Mapping[str, np.ndarray], curve: Curve, i: int) -> st
     return text
 
 
+#: categories a printed page holds as columns; with more, each row lists its own
+PRINTED_COLUMNS = 6
+
+
 def every_choice_table(explorer: Explorer) -> str:
     """The print face of a choice among peers (an explorer whose one control is a choice,
-    over named categories on x): a table with a row for every option, a column for every
-    category, so that paper shows every choice, not only the one the page opens at; it
-    takes the place of the figure and its settings there. Empty for any other explorer,
-    which paper shows at its defaults."""
+    over named categories on x): a table with a row for every option, so that paper shows
+    every choice, not only the one the page opens at; it takes the place of the figure and
+    its settings there. A column for every category where a page has room for them
+    (PRINTED_COLUMNS), else one column listing each row's categories that have a value.
+    Empty for any other explorer, which paper shows at its defaults."""
     (control,) = explorer.controls if len(explorer.controls) == 1 else (None,)
     if control is None or not control.is_choice or not explorer.x_ticks:
         return ""
-    head = "".join(f'<th scope="col">{html.escape(t)}</th>' for t in explorer.x_ticks)
+    as_columns = len(explorer.x_ticks) <= PRINTED_COLUMNS
     rows = []
     for option in control.grid:
         values = run(explorer, **{control.parameter: option})
@@ -560,11 +565,19 @@ def every_choice_table(explorer: Explorer) -> str:
             ]
             named = len(shown) > 1  # several curves at one category: say which is which
             cells.append("; ".join(f"{n}: {t}" if named else t for n, t in shown) or "–")
+        if not as_columns:
+            listed = [f"{tick}: {c}" for tick, c in zip(explorer.x_ticks, cells, strict=True)]
+            cells = ["; ".join(t for t, c in zip(listed, cells, strict=True) if c != "–")]
         rows.append(
             f'<tr><th scope="row">{html.escape(control.format(option))}</th>'
-            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + "".join(f"<td>{html.escape(c or '–')}</td>" for c in cells)
             + "</tr>"
         )
+    head = (
+        "".join(f'<th scope="col">{html.escape(t)}</th>' for t in explorer.x_ticks)
+        if as_columns
+        else f'<th scope="col">{html.escape(explorer.x_label)}</th>'
+    )
     units = "; ".join(dict.fromkeys(p.y_label for p in explorer.panels))
     bars = any(c.has_bars for c in explorer.curves)
     caption = (

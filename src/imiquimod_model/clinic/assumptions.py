@@ -3,10 +3,12 @@ sets drawn from them, and the reason each number left out is held at its value.
 
 A number no source pins down is not one value but a range (the registry's ``low`` to
 ``high``). The calibration draws sets of these numbers from their priors, uniform over the
-range, or log-uniform where it spans a factor of ten or more, by a scrambled Sobol
-sequence (so a few hundred sets fill the space evenly), keeps only those whose chain still
-gives every verdict of Drobits et al. 2012 (a *plausible* set, as in the virtual
-populations of Allen et al. 2016), and weighs each by how well it explains the trial arms.
+range, or log-uniform where it spans a factor of ten or more, or shaped by a count where a
+trial reported one (COUNTED), by a scrambled Sobol sequence (so a few hundred sets fill the
+space evenly), keeps only those that respect the orderings physiology fixes (ORDERINGS) and
+whose chain still gives every verdict of Drobits et al. 2012 (a *plausible* set, as in the
+virtual populations of Allen et al. 2016), and weighs each by how well it explains the
+trial arms.
 
 Examples
 --------
@@ -31,7 +33,7 @@ from ..killers import (
     tumour_course,
     verdict,
 )
-from ..parameters import PARAMETERS, validate
+from ..parameters import PARAMETERS, default, validate
 
 #: the assumed numbers the calibration samples: every assumed number that acts on a trial's
 #: result through the chain from cream to kill, the virtual patients or the design
@@ -109,34 +111,74 @@ HELD = {
 }
 
 
+#: assumed numbers whose prior is shaped by a count a trial reported: (events, of how
+#: many, source). Withdrawals: in the daily 2.5% and 3.75% wart trials 6 women stopped for
+#: treatment-related adverse events and 15 had a severe application-site reaction (Baker
+#: 2011, table 3); read as 6 withdrawals among 15 severe reactions, with a uniform prior
+#: before the count, the share is beta(7, 10) (whether those who stopped were those who
+#: reacted was not reported, so the count cannot pin it down further)
+COUNTED = {"withdrawal_share_of_severe_reactions": (6, 15, "Baker2011")}
+
+#: pairs of assumed numbers whose order physiology fixes: (lower, higher, why). The stratum
+#: corneum is the skin's barrier (the barrier tracks its number of cell layers, Ya-Xian
+#: 1999), and moist, non-keratinised epithelium has none to speak of, so moist anogenital
+#: skin cannot let in less drug than keratinised genital skin
+ORDERINGS = (
+    (
+        "site_flux_factor_anogenital_keratinised",
+        "site_flux_factor_anogenital_moist",
+        "moist skin has less stratum corneum than keratinised skin",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Prior:
-    """Uniform over ``low`` to ``high`` (in the number's unit), or over their logarithms."""
+    """Uniform over ``low`` to ``high`` (in the number's unit), or over their logarithms,
+    or, with ``counts`` (events, of how many), the beta distribution a uniform prior
+    becomes after that count, stretched over ``low`` to ``high``."""
 
     name: str
     low: float
     high: float
     log: bool
+    counts: tuple[int, int] | None = None
 
     def value_at(self, u: np.ndarray) -> np.ndarray:
         """The number at quantile ``u`` (0–1) of the prior."""
+        if self.counts is not None:
+            from scipy.stats import beta
+
+            events, total = self.counts
+            share = beta.ppf(u, 1 + events, 1 + total - events)
+            return self.low + share * (self.high - self.low)
         if self.log:
             return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         return self.low + u * (self.high - self.low)
 
     def quantile_of(self, value: float) -> float:
         """The prior quantile (0–1) of ``value`` (in the number's unit)."""
+        if self.counts is not None:
+            from scipy.stats import beta
+
+            events, total = self.counts
+            share = (value - self.low) / (self.high - self.low)
+            return float(beta.cdf(share, 1 + events, 1 + total - events))
         if self.log:
             return math.log(value / self.low) / math.log(self.high / self.low)
         return (value - self.low) / (self.high - self.low)
 
 
 def prior_of(name: str) -> Prior:
-    """The prior over an assumed number's registry range: log-uniform where the range spans
-    a factor of ten or more (and starts above 0), uniform otherwise."""
+    """The prior over an assumed number's registry range: shaped by its count where COUNTED
+    has one, else log-uniform where the range spans a factor of ten or more (and starts
+    above 0), uniform otherwise."""
     if not isinstance(name, str) or name not in SAMPLED:
         raise ValueError(f"{name!r} is not an assumed number the calibration samples")
     p = PARAMETERS[name]
+    if name in COUNTED:
+        events, total, _ = COUNTED[name]
+        return Prior(name, p.low, p.high, False, (events, total))
     return Prior(name, p.low, p.high, p.low > 0 and p.high / p.low >= 10)
 
 
@@ -176,10 +218,23 @@ def assumption_sets(count: int, seed: int = 2026) -> list[Values]:
 _MOUSE = {*OWN_NUMBERS, *SIGNALLING_NUMBERS, "tlr7_ec50_uM"}
 
 
+def keeps_orderings(values: tuple[tuple[str, float], ...]) -> bool:
+    """Whether the numbers (the registry's where ``values`` is silent) keep every order of
+    ORDERINGS."""
+    given = dict(values)
+    return all(
+        given.get(lower, default(lower)) <= given.get(higher, default(higher))
+        for lower, higher, _ in ORDERINGS
+    )
+
+
 def plausible(values: tuple[tuple[str, float], ...]) -> bool:
-    """Whether the chain with these numbers still gives every verdict of Drobits et al.
-    2012 (wild type and lymphocyte-free mice regress, every knockout does not, blocking
-    TRAIL and granzyme B impairs), the wild type first (most sets that fail, fail there)."""
+    """Whether the numbers keep the orderings physiology fixes and the chain with them still
+    gives every verdict of Drobits et al. 2012 (wild type and lymphocyte-free mice regress,
+    every knockout does not, blocking TRAIL and granzyme B impairs), the wild type first
+    (most sets that fail, fail there)."""
+    if not keeps_orderings(values):
+        return False
     rates = {name: v for name, v in values if name in _MOUSE}
     untreated = tumour_course("untreated", **rates)["tumour"][-1]
     return all(

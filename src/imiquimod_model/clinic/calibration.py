@@ -307,14 +307,23 @@ def _value_and_gradient(
     return -float(f[0]), -(f[1:] - f[0]) / h
 
 
+#: relative change of the log posterior at which a set's calibration stops its search for
+#: the mode (about 0.002 log units): its draws are weighed by the posterior itself, so a
+#: mode found roughly costs only a little efficiency, and the search takes a third less time
+ROUGH_MODE_TOLERANCE = 1e-6
+
+
 def posterior_mode(
     arms: tuple[TrialArm, ...],
     start: np.ndarray | None = None,
     values: tuple[tuple[str, float], ...] = (),
+    tolerance: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """The most probable parameter vector (PARAMETER_NAMES, then backgrounds) and its log
     likelihood plus log prior, by bounded quasi-Newton from ``start`` or, without one, from
-    two starts (a narrow and a wide patient spread); ``values`` may replace assumed numbers."""
+    two starts (a narrow and a wide patient spread); ``values`` may replace assumed numbers;
+    ``tolerance``, the relative change of the log posterior at which the search stops
+    (SciPy's default, about 2e-9, without one)."""
     from scipy.optimize import minimize
 
     backgrounds = [-2.0] * len(background_trials(arms))
@@ -334,6 +343,7 @@ def posterior_mode(
             jac=True,
             method="L-BFGS-B",
             bounds=bounds_of(arms),
+            options={} if tolerance is None else {"ftol": tolerance},
         )
         if best is None or found.fun < best.fun:
             best = found

@@ -93,7 +93,7 @@ def profile_sets(bins: int = PROFILE_BINS) -> list[Values]:
 RESPONSIVENESS_SHIFTS = np.linspace(-3.0, 3.0, 13)
 
 
-def _profile_part(job: tuple) -> np.ndarray:
+def _quick_part(job: tuple) -> np.ndarray:
     sets, arms, theta = job
     solve_chains(arms, sets)
     rows = np.repeat(np.atleast_2d(theta), len(RESPONSIVENESS_SHIFTS), axis=0)
@@ -103,20 +103,30 @@ def _profile_part(job: tuple) -> np.ndarray:
     return np.array([float(np.max(log_likelihood(rows, arms, v))) for v in sets])
 
 
+def quick_log_likelihoods(
+    sets: list[Values], arms: tuple[TrialArm, ...], theta: np.ndarray, workers: int = 2
+) -> np.ndarray:
+    """For each set of assumed numbers, the trials' log-likelihood at the fitted numbers
+    ``theta`` with the median immune responsiveness the best of RESPONSIVENESS_SHIFTS: a
+    fraction of a second per set (its chains solved with the others'), against seconds for
+    a set's calibration, and a rough guide to its marginal likelihood."""
+    parts = [sets[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        found = list(pool.map(_quick_part, [(p, arms, theta) for p in parts if p]))
+    out = np.empty(len(sets))
+    for k, values in enumerate(found):
+        out[k::workers] = values
+    return out
+
+
 def profiles(
     arms: tuple[TrialArm, ...], theta: np.ndarray, bins: int = PROFILE_BINS, workers: int = 2
 ) -> np.ndarray:
     """The trials' log-likelihood at the fitted numbers ``theta`` (the median immune
     responsiveness the best of RESPONSIVENESS_SHIFTS) with each sampled number at each
     bin's centre, the rest at the chapters' values: (numbers, bins)."""
-    sets = profile_sets(bins)
-    parts = [sets[k::workers] for k in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
-        found = list(pool.map(_profile_part, [(p, arms, theta) for p in parts]))
-    out = np.empty(len(sets))
-    for k, values in enumerate(found):
-        out[k::workers] = values
-    return out.reshape(len(SAMPLED), bins)
+    found = quick_log_likelihoods(profile_sets(bins), arms, theta, workers)
+    return found.reshape(len(SAMPLED), bins)
 
 
 def proposal_from(
@@ -146,3 +156,44 @@ def log_prior_over_proposal(
     prior_part = kept[0] / total / passed[0]
     local_part = kept[1] / total / passed[1] * proposal.local_density(units)
     return -np.log(prior_part + local_part)
+
+
+#: the quick log-likelihoods (plus each candidate's importance correction) are multiplied
+#: by this before they decide which candidates are calibrated: they miss a set's marginal
+#: likelihood by up to tens of log units, so they may only lean the choice
+SELECTION_TEMPERATURE = 0.1
+#: the share of the choice spread evenly over every candidate
+SELECTION_FLOOR = 0.2
+
+
+def selection_probabilities(
+    guide: np.ndarray,
+    temperature: float = SELECTION_TEMPERATURE,
+    floor: float = SELECTION_FLOOR,
+) -> np.ndarray:
+    """The probability (summing to 1) with which each candidate is chosen for calibration:
+    in proportion to ``exp(temperature · guide)`` (``guide``: log units), a share ``floor``
+    spread evenly, so that every candidate can be chosen."""
+    if not 0 < temperature <= 1:
+        raise ValueError(f"temperature = {temperature!r} must be in (0, 1] (no unit)")
+    if not 0 < floor <= 1:
+        raise ValueError(f"floor = {floor!r} must be a share in (0, 1]")
+    guide = np.asarray(guide, dtype=float)
+    shaped = np.exp(temperature * (guide - np.max(guide)))
+    return (1 - floor) * shaped / shaped.sum() + floor / len(guide)
+
+
+def chosen(probabilities: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` choices among the candidates by systematic resampling: the candidates
+    chosen (in order) and how many times each was. A candidate chosen ``k`` times, each
+    time with probability ``p``, stands for ``k / (count · p)`` candidates of the pool."""
+    u = (np.random.default_rng(seed).random() + np.arange(count)) / count
+    picks = np.minimum(np.searchsorted(np.cumsum(probabilities), u), len(probabilities) - 1)
+    which, times = np.unique(picks, return_counts=True)
+    return which, times
+
+
+def log_chosen_over_pool(times: np.ndarray, probabilities: np.ndarray, count: int) -> np.ndarray:
+    """Each chosen candidate's log correction for having been chosen: ``log(k / (count ·
+    p))``, with ``k`` its times chosen and ``p`` its probability (:func:`chosen`)."""
+    return np.log(times) - np.log(count * np.asarray(probabilities, dtype=float))

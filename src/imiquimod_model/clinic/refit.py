@@ -49,7 +49,8 @@ from .selection import (
 )
 from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry
 
-#: plausible sets of assumed numbers: half from the priors, half near the chapters' values
+#: choices of sets to calibrate among the pool of plausible candidates (a set chosen more
+#: than once is calibrated once)
 SETS = 64
 #: importance draws of the fitted numbers per set
 DRAWS_PER_SET = 128
@@ -126,7 +127,7 @@ def calibrate(
     best = np.array([round(float(x), 6) for x in best])  # as stored: set fits start there
     profile = profiles(arms, best, workers=workers)
     proposal = proposal_from(profile)
-    drawn = draw_population(sets, proposal, seed, workers)
+    drawn = draw_population(sets, proposal, arms, best, seed, workers)
     solve_chains(arms, [(), *drawn.values])
     registry, *fits = fit_population([(), *drawn.values], arms, best, draws_per_set, seed, workers)
     fits = [
@@ -154,7 +155,9 @@ def calibrate(
             "seed": seed,
             "screened": list(drawn.screened),
             "passed": list(drawn.passed),
-            "plausible": len(fits),
+            "pool": list(drawn.pool),
+            "choices": sets,
+            "calibrated": len(fits),
             "from_priors": drawn.from_priors,
             "draws_per_set": draws_per_set,
             "effective_sample_size": round(effective_sample_size(weights), 1),
@@ -175,6 +178,14 @@ def calibrate(
         "set_modes": [[round(float(x), 6) for x in fits[m].mode] for m in used],
         "set_log_evidence": [round(fits[m].log_evidence, 4) for m in used],
         "set_log_prior_over_proposal": [round(fits[m].log_prior_over_proposal, 4) for m in used],
+        "set_choice": [
+            {
+                "quick_log_likelihood": round(float(drawn.quick[m]), 4),
+                "times_chosen": int(drawn.times[m]),
+                "probability": float(drawn.probabilities[m]),
+            }
+            for m in used
+        ],
         "draws": [[round(float(x), 5) for x in row] for row in draws],
         "draw_sets": draw_sets.tolist(),
         "predictive_bands": in_sample_bands(draws, draw_sets, values, arms),

@@ -14,6 +14,7 @@ from .bands import count_quantiles
 from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
+    ROUGH_MODE_TOLERANCE,
     TRIAL_SPREAD,
     arm_parts,
     background_trials,
@@ -161,7 +162,7 @@ def _refit_without(job: tuple) -> tuple[float, np.ndarray, np.ndarray]:
     keep = [*range(FIRST_BACKGROUND)] + [
         FIRST_BACKGROUND + i for i, t in enumerate(background_trials(arms)) if t in kept
     ]
-    mode, _ = posterior_mode(rest, fit.mode[keep], fit.values)
+    mode, _ = posterior_mode(rest, fit.mode[keep], fit.values, ROUGH_MODE_TOLERANCE)
     cov = fit.covariance[np.ix_(keep, keep)]
     theta, _, log_w, evidence = importance_draws(mode, cov, rest, fit.values, draws, seed)
     return evidence, theta, log_w

@@ -25,12 +25,20 @@ import numpy as np
 from ..outcomes import TrialArm
 from .assumptions import Values, plausible, sobol_units, values_at
 from .calibration import (
+    ROUGH_MODE_TOLERANCE,
     importance_draws,
     laplace_covariance,
     posterior_mode,
     prepared,
 )
-from .proposal import Proposal, log_prior_over_proposal
+from .proposal import (
+    Proposal,
+    chosen,
+    log_chosen_over_pool,
+    log_prior_over_proposal,
+    quick_log_likelihoods,
+    selection_probabilities,
+)
 
 
 @dataclass(frozen=True)
@@ -69,38 +77,66 @@ def _screened(units: np.ndarray, count: int, workers: int) -> tuple[np.ndarray, 
 
 @dataclass(frozen=True)
 class DrawnSets:
-    """The plausible sets of assumed numbers: the first ``from_priors`` drawn from the
-    priors, the rest from the proposal's local half; how many candidates each half screened
-    and the share that passed, and each set's log importance correction
-    ``log prior − log q``."""
+    """The sets of assumed numbers chosen for calibration: the first ``from_priors`` drawn
+    from the priors, the rest from the proposal's local half; how many candidates each half
+    screened, the share that passed, how many plausible candidates each put in the pool, each
+    chosen set's log importance correction (``log prior − log q`` plus its
+    :func:`.proposal.log_chosen_over_pool`) and, for the record, its quick log-likelihood,
+    times chosen and probability of being chosen."""
 
     values: list[Values]
     from_priors: int
     screened: tuple[int, int]
     passed: tuple[float, float]
+    pool: tuple[int, int]
     log_prior_over_proposal: np.ndarray
+    quick: np.ndarray
+    times: np.ndarray
+    probabilities: np.ndarray
+
+
+#: plausible candidates in the pool from each half of the mixture
+POOL_PER_HALF = 128
 
 
 def draw_population(
-    count: int, proposal: Proposal, seed: int = 2026, workers: int = 2
+    count: int,
+    proposal: Proposal,
+    arms: tuple[TrialArm, ...],
+    theta: np.ndarray,
+    seed: int = 2026,
+    workers: int = 2,
+    pool_per_half: int = POOL_PER_HALF,
 ) -> DrawnSets:
-    """``count`` plausible sets, half from the priors and half from the ``proposal``'s
-    local half (scrambled Sobol points, at most 4096 candidates each)."""
-    halves = (count // 2, count - count // 2)
+    """The sets to calibrate: a pool of plausible candidates, up to ``pool_per_half`` from
+    the priors and as many from the ``proposal``'s local half (scrambled Sobol points, at
+    most 4096 candidates each), each read quickly at the fitted numbers ``theta``
+    (:func:`.proposal.quick_log_likelihoods`); then ``count`` choices among them, leaning
+    to those the quick reading and the importance correction favour. The correction for
+    having been chosen keeps the weighed sample a posterior however the choice leans."""
     candidates = (
         sobol_units(4096, seed),
         proposal.local_units(sobol_units(4096, seed + 1)),
     )
-    found = [_screened(u, n, workers) for u, n in zip(candidates, halves, strict=True)]
+    found = [_screened(u, pool_per_half, workers) for u in candidates]
     units = np.vstack([u for u, _, _ in found])
     kept = (len(found[0][0]), len(found[1][0]))
     passed = tuple(good / screened for _, screened, good in found)
+    correction = log_prior_over_proposal(units, proposal, kept, passed)
+    values = [values_at(row) for row in units]
+    quick = quick_log_likelihoods(values, arms, theta, workers)
+    probabilities = selection_probabilities(quick + correction)
+    which, times = chosen(probabilities, count, seed)
     return DrawnSets(
-        [values_at(row) for row in units],
-        kept[0],
+        [values[i] for i in which],
+        int(np.sum(which < kept[0])),
         (found[0][1], found[1][1]),
         passed,
-        log_prior_over_proposal(units, proposal, kept, passed),
+        kept,
+        correction[which] + log_chosen_over_pool(times, probabilities[which], count),
+        quick[which],
+        times,
+        probabilities[which],
     )
 
 
@@ -113,7 +149,7 @@ def fit_set(
     likelihood their weights estimate."""
     for arm in arms:
         prepared(arm, values)  # its chains, solved once
-    mode, _ = posterior_mode(arms, start, values)
+    mode, _ = posterior_mode(arms, start, values, ROUGH_MODE_TOLERANCE)
     cov = laplace_covariance(mode, arms, values)
     theta, per_trial, log_w, evidence = importance_draws(mode, cov, arms, values, draws, seed)
     return SetFit(values, mode, cov, evidence, theta, per_trial, log_w)

@@ -731,7 +731,7 @@ FEWEST_SETS_FOR_A_RANGE = 2.0
 def teach_rows() -> list[dict[str, str]]:
     """What the trials teach about each sampled assumed number: its prior range, its
     registry value and, over the virtual population, its posterior 90% range and how much
-    of the prior range that is (on the log scale for log-uniform priors). Where the weight
+    of the prior's 90% range that is (on the log scale for log-uniform priors). Where the weight
     rests on fewer than FEWEST_SETS_FOR_A_RANGE sets' worth, a range would be a point that
     says nothing of what the trials allow: the weighted median (the set the weight rests
     on) is given instead, without a share."""
@@ -742,23 +742,41 @@ def teach_rows() -> list[dict[str, str]]:
         t = taught[name]
         (low, high), (p5, p50, p95) = t["prior"], t["posterior"]
         spec = PARAMETERS[name]
+        prior = clinic.prior_of(name)
+        shape = " (log-uniform)" if prior.log else ""
+        if prior.counts is not None:
+            events, total = prior.counts
+            middle = _range_text(*prior.value_at(np.array([0.05, 0.95])), spec.unit)
+            shape = f" (beta: {events} of {total} seen; 90% {middle})"
         row = {
             "assumed number": f"${spec.symbol}$, {spec.meaning}",
-            "prior": _range_text(low, high, spec.unit) + (" (log-uniform)" if t["log"] else ""),
+            "prior": _range_text(low, high, spec.unit) + shape,
             "used": number_text(t["registry"]),
         }
         if thin:
             row["population"] = number_text(p50)
         else:
-            scale = np.log if t["log"] else (lambda x: x)
-            width = (scale(p95) - scale(p5)) / (0.9 * (scale(high) - scale(low)))
+            scale = np.log if prior.log else (lambda x: x)
+            q05, q95 = scale(prior.value_at(np.array([0.05, 0.95])))
+            width = (scale(p95) - scale(p5)) / (q95 - q05)
             row["after the trials"] = _range_text(p5, p95, spec.unit)
             row["left"] = f"{100 * min(width, 1.0):.0f}%"
         rows.append(row)
     return rows
 
 
-TREATMENTS = ("imiquimod", "vehicle", "cryotherapy", "5-fluorouracil", "MAL-PDT", "surgery")
+#: the comparison explorer's slots: each strength of imiquimod its own, then the others
+TREATMENTS = (
+    "imiquimod 5%",
+    "imiquimod 3.75%",
+    "imiquimod 2.5%",
+    "imiquimod 1%",
+    "vehicle",
+    "cryotherapy",
+    "5-fluorouracil",
+    "MAL-PDT",
+    "surgery",
+)
 #: comparison shown → (trial, endpoint) of the arms it sets side by side
 COMPARISONS: dict[str, tuple[str, str]] = {
     "AK: initial clinical clearance (Krawtchenko 2007)": (
@@ -779,24 +797,33 @@ COMPARISONS: dict[str, tuple[str, str]] = {
     "sBCC: tumour-free at 5 years (Jansen 2018)": ("Jansen2018", "tumour-free at 5 years"),
     "BCC: success at 3 years (SINS, Williams 2017)": ("Williams2017", "success at 3 years"),
     "BCC: success at 5 years (SINS, Williams 2017)": ("Williams2017", "success at 5 years"),
-    "EGW: complete clearance (Edwards 1998)": ("Edwards1998", "complete clearance"),
+    "EGW: complete clearance, 5% and 1% (Edwards 1998)": ("Edwards1998", "complete clearance"),
+    "EGW: complete clearance, 3.75% and 2.5% (Baker 2011)": ("Baker2011", "complete clearance"),
 }
 
 
+def treatment_slot(arm) -> int:
+    """The comparison explorer's slot for an arm: imiquimod by its strength, others by
+    name."""
+    if arm.treatment == "imiquimod":
+        return TREATMENTS.index(f"imiquimod {arm.strength_percent:g}%")
+    return TREATMENTS.index(arm.treatment)
+
+
 def comparison(*, comparison: str = next(iter(COMPARISONS))) -> dict[str, np.ndarray]:
-    """The arms of one published comparison, one slot per treatment (%, with 95% Wilson
-    intervals; NaN where the trial had no such arm, and no bar where only a percentage was
-    published)."""
+    """The arms of one published comparison, one slot per treatment and strength (%, with
+    95% Wilson intervals; NaN where the trial had no such arm, and no bar where only a
+    percentage was published)."""
     trial, endpoint = COMPARISONS[comparison]
     percent = np.full(len(TREATMENTS), np.nan)
     low, high = percent.copy(), percent.copy()
     for arm in outcomes.trial_arms():
         if arm.trial == trial and arm.endpoint == endpoint:
-            j = TREATMENTS.index(arm.treatment)
+            j = treatment_slot(arm)
             percent[j] = 100 * arm.proportion
             lo, hi = arm.wilson_interval() if arm.n else (arm.proportion, arm.proportion)
             low[j], high[j] = 100 * lo, 100 * hi
-    kinds = np.array([_treatment_kind(t) for t in TREATMENTS])
+    kinds = np.array([_treatment_kind(t.split(" ")[0]) for t in TREATMENTS])
     out = {"slot": np.arange(len(TREATMENTS), dtype=float)}
     for kind in ARM_KINDS:  # one trace per kind of arm, coloured as in the forest plot
         mine = kinds == kind
