@@ -84,3 +84,16 @@ def test_the_explorer_skip_link_follows_the_themes_and_targets_the_first_explore
     assert "#imq-b" not in page
     plain = PAGE.format("<p>text</p>")
     assert sphinx_ext.with_explorer_skip_link(plain) == plain
+
+
+def test_every_build_reads_the_glossary_again_so_its_terms_stay_searchable():
+    """Sphinx 7.4 drops an unchanged page's index entries from the search index
+    (sphinx-doc/sphinx#12599); the glossary's terms are the only ones, so it is always read."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    env = SimpleNamespace(found_docs={"intro", sphinx_ext.GLOSSARY_DOC})
+    assert sphinx_ext._reread_glossary(None, env, set(), set(), set()) == ["book/glossary"]
+    assert (Path(__file__).parents[1] / f"{sphinx_ext.GLOSSARY_DOC}.md").exists()
+    env.found_docs = {"intro"}
+    assert sphinx_ext._reread_glossary(None, env, set(), set(), set()) == []

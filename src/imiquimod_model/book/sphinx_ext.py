@@ -198,6 +198,17 @@ def _reread_all_when_package_changed(app, env, added, changed, removed):
     return sorted(env.found_docs)
 
 
+#: the page whose glossary terms are the search index's only index entries
+GLOSSARY_DOC = "book/glossary"
+
+
+def _reread_glossary(app, env, added, changed, removed) -> list[str]:
+    """The glossary, read again on every build: Sphinx 7.4 keeps an unchanged page's words in
+    the search index but drops its index entries (sphinx-doc/sphinx#12599), so without this
+    a rebuild that did not touch the glossary would stop finding its terms as terms."""
+    return [GLOSSARY_DOC] if GLOSSARY_DOC in env.found_docs else []
+
+
 def _copy_plotly(app, exception) -> None:
     if exception is None and app.builder.format == "html":
         target = Path(app.outdir) / "_static" / "plotly.min.js"
@@ -288,7 +299,7 @@ def book_index(app, env, reader_pages: list[str]) -> notebooks.BookIndex:
             for node_id, number in ids.items():
                 label = node_id.removeprefix("equation-")
                 numbers[label] = (_page(docname), fmt % ".".join(map(str, number)))
-    glossary = Path(env.doc2path("book/glossary"))
+    glossary = Path(env.doc2path(GLOSSARY_DOC))
     terms = notebooks.glossary_entries(glossary.read_text(encoding="utf-8"))
     bib = Path(app.srcdir) / app.config.bibtex_bibfiles[0]
     return notebooks.BookIndex(
@@ -456,6 +467,7 @@ def setup(app):
     app.connect("config-inited", _serve_katex)
     app.connect("config-inited", _clear_stale_execution_cache, priority=900)
     app.connect("env-get-outdated", _reread_all_when_package_changed)
+    app.connect("env-get-outdated", _reread_glossary)
     app.connect("build-finished", _copy_plotly)
     app.connect("build-finished", _finish_pages)
     app.connect("doctree-resolved", _status_in_words)
