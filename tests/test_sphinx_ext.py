@@ -92,8 +92,12 @@ def test_every_build_reads_the_glossary_again_so_its_terms_stay_searchable():
     from pathlib import Path
     from types import SimpleNamespace
 
+    site, single = (
+        SimpleNamespace(builder=SimpleNamespace(name=n)) for n in ("html", "singlehtml")
+    )
     env = SimpleNamespace(found_docs={"intro", sphinx_ext.GLOSSARY_DOC})
-    assert sphinx_ext._reread_glossary(None, env, set(), set(), set()) == ["book/glossary"]
+    assert sphinx_ext._reread_glossary(site, env, set(), set(), set()) == ["book/glossary"]
     assert (Path(__file__).parents[1] / f"{sphinx_ext.GLOSSARY_DOC}.md").exists()
+    assert sphinx_ext._reread_glossary(single, env, set(), set(), set()) == []  # the PDF's
     env.found_docs = {"intro"}
-    assert sphinx_ext._reread_glossary(None, env, set(), set(), set()) == []
+    assert sphinx_ext._reread_glossary(site, env, set(), set(), set()) == []

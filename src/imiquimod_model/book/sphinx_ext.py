@@ -203,10 +203,14 @@ GLOSSARY_DOC = "book/glossary"
 
 
 def _reread_glossary(app, env, added, changed, removed) -> list[str]:
-    """The glossary, read again on every build: Sphinx 7.4 keeps an unchanged page's words in
-    the search index but drops its index entries (sphinx-doc/sphinx#12599), so without this
-    a rebuild that did not touch the glossary would stop finding its terms as terms."""
-    return [GLOSSARY_DOC] if GLOSSARY_DOC in env.found_docs else []
+    """The glossary, read again on every build of the site: Sphinx 7.4 keeps an unchanged
+    page's words in the search index but drops its index entries (sphinx-doc/sphinx#12599),
+    so without this a rebuild that did not touch the glossary would stop finding its terms
+    as terms. Only the site's builder: a page read again rewrites the reader notebooks, and
+    the PDF's single-page build must leave the site's copies as they are."""
+    if app.builder.name != "html" or GLOSSARY_DOC not in env.found_docs:
+        return []
+    return [GLOSSARY_DOC]
 
 
 def _copy_plotly(app, exception) -> None:
