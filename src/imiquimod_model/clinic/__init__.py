@@ -117,7 +117,7 @@ from .predictions import (
     time_course,
     virtual_trial,
 )
-from .proposal import Proposal, profiles, proposal_from
+from .proposal import Proposal, profiles, proposal_from, systematic_resample
 from .scores import (
     KNOWN_MISFITS,
     SCORED_BANDS,
@@ -139,7 +139,6 @@ from .selection import (
     fit_set,
     normalised,
     pooled,
-    systematic_resample,
     weighted_quantiles,
 )
 from .store import (

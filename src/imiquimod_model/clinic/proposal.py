@@ -25,6 +25,8 @@ Examples
 [1.8]
 >>> p.local_units(np.array([[0.25, 0.45]])).round(3).tolist()
 [[0.25, 0.25]]
+>>> systematic_resample(np.array([0.0, 1.0, 0.0]), 3, seed=1).tolist()
+[1, 1, 1]
 """
 
 from __future__ import annotations
@@ -136,13 +138,19 @@ def proposal_from(
 ) -> Proposal:
     """The local half from the profiles (numbers × bins of log-likelihood): each number's
     bins in proportion to ``exp(temperature · profile)``, a share ``floor`` spread evenly."""
+    return Proposal(tempered(np.asarray(profile, dtype=float), temperature, floor))
+
+
+def tempered(log_values: np.ndarray, temperature: float, floor: float) -> np.ndarray:
+    """Probabilities along the last axis (each row summing to 1) in proportion to
+    ``exp(temperature · log_values)``, a share ``floor`` spread evenly over every entry."""
     if not 0 < temperature <= 1:
         raise ValueError(f"temperature = {temperature!r} must be in (0, 1] (no unit)")
     if not 0 < floor <= 1:
         raise ValueError(f"floor = {floor!r} must be a share in (0, 1]")
-    shaped = np.exp(temperature * (profile - profile.max(axis=1, keepdims=True)))
-    shaped /= shaped.sum(axis=1, keepdims=True)
-    return Proposal((1 - floor) * shaped + floor / profile.shape[1])
+    shaped = np.exp(temperature * (log_values - log_values.max(axis=-1, keepdims=True)))
+    shaped /= shaped.sum(axis=-1, keepdims=True)
+    return (1 - floor) * shaped + floor / log_values.shape[-1]
 
 
 def log_prior_over_proposal(
@@ -174,23 +182,21 @@ def selection_probabilities(
     """The probability (summing to 1) with which each candidate is chosen for calibration:
     in proportion to ``exp(temperature · guide)`` (``guide``: log units), a share ``floor``
     spread evenly, so that every candidate can be chosen."""
-    if not 0 < temperature <= 1:
-        raise ValueError(f"temperature = {temperature!r} must be in (0, 1] (no unit)")
-    if not 0 < floor <= 1:
-        raise ValueError(f"floor = {floor!r} must be a share in (0, 1]")
-    guide = np.asarray(guide, dtype=float)
-    shaped = np.exp(temperature * (guide - np.max(guide)))
-    return (1 - floor) * shaped / shaped.sum() + floor / len(guide)
+    return tempered(np.asarray(guide, dtype=float), temperature, floor)
 
 
 def chosen(probabilities: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``count`` choices among the candidates by systematic resampling: the candidates
     chosen (in order) and how many times each was. A candidate chosen ``k`` times, each
     time with probability ``p``, stands for ``k / (count · p)`` candidates of the pool."""
-    u = (np.random.default_rng(seed).random() + np.arange(count)) / count
-    picks = np.minimum(np.searchsorted(np.cumsum(probabilities), u), len(probabilities) - 1)
-    which, times = np.unique(picks, return_counts=True)
+    which, times = np.unique(systematic_resample(probabilities, count, seed), return_counts=True)
     return which, times
+
+
+def systematic_resample(weights: np.ndarray, count: int, seed: int = 2026) -> np.ndarray:
+    """Indices of ``count`` draws by systematic resampling of normalised ``weights``."""
+    u = (np.random.default_rng(seed).random() + np.arange(count)) / count
+    return np.minimum(np.searchsorted(np.cumsum(weights), u), len(weights) - 1)
 
 
 def log_chosen_over_pool(times: np.ndarray, probabilities: np.ndarray, count: int) -> np.ndarray:

@@ -35,7 +35,7 @@ from .calibration import (
     solve_chains,
 )
 from .courses import kill_course
-from .proposal import profiles, proposal_from
+from .proposal import profiles, proposal_from, systematic_resample
 from .scores import in_sample_bands, leave_one_trial_out
 from .selection import (
     SetFit,
@@ -44,7 +44,6 @@ from .selection import (
     fit_population,
     normalised,
     pooled,
-    systematic_resample,
     weighted_quantiles,
 )
 from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry

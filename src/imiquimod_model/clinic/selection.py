@@ -7,11 +7,6 @@ found at their posterior mode given ``a``, and drawn from a normal distribution 
 mean weight estimates the set's marginal likelihood ``p(y | a)``; the set's weight is that
 times its prior density over the density it was drawn with (:mod:`.proposal`), so that the
 weighed sample is a posterior of the assumed and the fitted numbers together.
-
-Examples
---------
->>> systematic_resample(np.array([0.0, 1.0, 0.0]), 3, seed=1).tolist()
-[1, 1, 1]
 """
 
 from __future__ import annotations
@@ -193,12 +188,6 @@ def normalised(log_weights: np.ndarray) -> np.ndarray:
 def effective_sample_size(weights: np.ndarray) -> float:
     """Kish's effective sample size of normalised importance weights."""
     return float(1.0 / np.sum(weights**2))
-
-
-def systematic_resample(weights: np.ndarray, count: int, seed: int = 2026) -> np.ndarray:
-    """Indices of ``count`` draws by systematic resampling of normalised ``weights``."""
-    u = (np.random.default_rng(seed).random() + np.arange(count)) / count
-    return np.minimum(np.searchsorted(np.cumsum(weights), u), len(weights) - 1)
 
 
 def pooled(fits: list[SetFit]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
