@@ -36,7 +36,7 @@ from .calibration import (
 )
 from .courses import kill_course
 from .proposal import profiles, proposal_from, systematic_resample
-from .scores import in_sample_bands, leave_one_trial_out
+from .scores import held_out_trials, in_sample_bands, leave_one_trial_out
 from .selection import (
     SetFit,
     draw_population,
@@ -46,11 +46,15 @@ from .selection import (
     pooled,
     weighted_quantiles,
 )
+from .stacking import stacking_weights
 from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry
 
 #: choices of sets to calibrate among the pool of plausible candidates (a set chosen more
 #: than once is calibrated once)
 SETS = 64
+#: the sets the posterior weighs most, refitted without each trial in turn and weighed by
+#: stacking (:mod:`.stacking`)
+CANDIDATES = 24
 #: importance draws of the fitted numbers per set
 DRAWS_PER_SET = 128
 #: posterior draws kept
@@ -133,16 +137,21 @@ def calibrate(
         replace(f, log_prior_over_proposal=float(c))
         for f, c in zip(fits, drawn.log_prior_over_proposal, strict=True)
     ]
-    theta, which, log_w, _ = pooled(fits)
-    weights = normalised(log_w)
+    posterior = normalised(np.array([f.log_evidence + f.log_prior_over_proposal for f in fits]))
+    candidates = np.argsort(posterior)[::-1][:CANDIDATES]
+    held_out, log_density, averaged = leave_one_trial_out([fits[m] for m in candidates], arms)
+    stacked = np.zeros(len(fits))
+    stacked[candidates] = stacking_weights(log_density)
+    theta, which, _, _ = pooled(fits)
+    weights = np.concatenate(
+        [stacked[m] * normalised(f.draw_log_weights) for m, f in enumerate(fits)]
+    )
     pick = systematic_resample(weights, kept, seed)
     used = sorted(set(which[pick].tolist()))
     index = {m: i for i, m in enumerate(used)}
     draws, draw_sets = theta[pick], np.array([index[m] for m in which[pick]])
     values = [fits[m].values for m in used]
-    set_weight = np.bincount(which, weights=weights, minlength=len(fits))
-    held_out = leave_one_trial_out([fits[m] for m in used], arms)
-    held_out_registry = leave_one_trial_out([registry], arms)
+    held_out_registry, _, _ = leave_one_trial_out([registry], arms)
     return {
         "parameter_names": parameter_names(arms),
         "arms": [arm_id(a) for a in arms],
@@ -159,13 +168,15 @@ def calibrate(
             "calibrated": len(fits),
             "from_priors": drawn.from_priors,
             "draws_per_set": draws_per_set,
+            "candidates": len(candidates),
             "effective_sample_size": round(effective_sample_size(weights), 1),
-            "effective_sets": round(effective_sample_size(set_weight), 2),
+            "effective_sets": round(effective_sample_size(stacked), 2),
+            "effective_sets_by_marginal_likelihood": round(effective_sample_size(posterior), 2),
             "sets_carrying_90_percent": int(
-                np.searchsorted(np.cumsum(np.sort(set_weight)[::-1]), 0.9) + 1
+                np.searchsorted(np.cumsum(np.sort(stacked)[::-1]), 0.9) + 1
             ),
             "weight_of_sets_drawn_near_the_chapters": round(
-                float(set_weight[drawn.from_priors :].sum()), 4
+                float(stacked[drawn.from_priors :].sum()), 4
             ),
             "registry_log_evidence_above_best_set": round(
                 registry.log_evidence - max(f.log_evidence for f in fits), 2
@@ -177,6 +188,12 @@ def calibrate(
         "set_modes": [[round(float(x), 6) for x in fits[m].mode] for m in used],
         "set_log_evidence": [round(fits[m].log_evidence, 4) for m in used],
         "set_log_prior_over_proposal": [round(fits[m].log_prior_over_proposal, 4) for m in used],
+        "set_stacking_weight": [round(float(stacked[m]), 6) for m in used],
+        "held_out_log_density": {
+            "sets": [int(m) for m in candidates],
+            "trials": list(held_out_trials()),
+            "values": [[round(float(x), 4) for x in row] for row in log_density],
+        },
         "set_choice": [
             {
                 "quick_log_likelihood": round(float(drawn.quick[m]), 4),
@@ -190,6 +207,7 @@ def calibrate(
         "predictive_bands": in_sample_bands(draws, draw_sets, values, arms),
         "leave_one_trial_out": held_out,
         "leave_one_trial_out_registry": held_out_registry,
+        "leave_one_trial_out_by_marginal_likelihood": averaged,
         "what_the_trials_teach": what_the_trials_teach(fits, weights, which, theta),
     }
 

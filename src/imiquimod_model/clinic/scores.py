@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..outcomes import INDICATIONS, TrialArm, arm_id
-from .bands import count_quantiles
+from .bands import count_quantiles, trial_log_density
 from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
@@ -29,9 +29,9 @@ from .selection import (
     Values,
     effective_sample_size,
     normalised,
-    pooled_log_weights,
     weighted_quantiles,
 )
+from .stacking import nested_stacking_weights
 from .store import fitted
 
 
@@ -168,19 +168,16 @@ def _refit_without(job: tuple) -> tuple[float, np.ndarray, np.ndarray]:
     return evidence, theta, log_w
 
 
-def leave_one_trial_out(
+def held_out_refits(
     fits: list[SetFit],
     arms: tuple[TrialArm, ...],
     draws: int = 96,
     seed: int = 2026,
     workers: int = 2,
-) -> list[dict[str, object]]:
-    """Each trial's imiquimod clearance arms predicted from every other trial: each set of
-    assumed numbers in ``fits`` refitted without the trial and weighed again by its
-    marginal likelihood without it (its normal approximation reused), then where a new
-    trial of that design and size would report (the spread between trials, binomial
-    sampling): the median share of a trial of average responsiveness, the central bands
-    of SCORED_BANDS, and the effective number of sets behind it."""
+) -> dict[str, list[tuple[float, np.ndarray, np.ndarray]]]:
+    """Every set of ``fits`` refitted without each trial in turn (its normal approximation
+    reused): for each held-out trial, per set, the log marginal likelihood of the rest,
+    draws of the fitted numbers and their log importance weights."""
     jobs = [
         (trial, fit, arms, draws, seed + k)
         for trial in held_out_trials()
@@ -188,43 +185,103 @@ def leave_one_trial_out(
     ]
     with ProcessPoolExecutor(workers) as pool:
         refits = iter(pool.map(_refit_without, jobs))
-    out: list[dict[str, object]] = []
-    for trial in held_out_trials():
-        out += _held_out_rows(trial, [next(refits) for _ in fits], fits, arms)
+    return {trial: [next(refits) for _ in fits] for trial in held_out_trials()}
+
+
+def _held_out_parts(
+    trial: str, refit: tuple, fit: SetFit, arms: tuple[TrialArm, ...]
+) -> tuple[tuple[TrialArm, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One set's prediction of a held-out trial's imiquimod clearance arms, from its refit
+    without the trial: the arms, and for each draw its background and drug effect (draws ×
+    arms), its spread between trials and its normalised weight."""
+    _, theta, log_w = refit
+    rest = tuple(a for a in arms if a.trial != trial)
+    scored = tuple(
+        a
+        for a in arms
+        if a.trial == trial and a.treatment == "imiquimod" and a.endpoint in CLEARANCE_ENDPOINTS
+    )
+    base = _held_out_backgrounds(theta, rest, arms, trial)
+    _, effect, _ = arm_parts(theta[:, :FIRST_BACKGROUND], scored, fit.values)
+    base = np.repeat(base[:, None], len(scored), axis=1)
+    return scored, base, effect, np.exp(theta[:, TRIAL_SPREAD]), normalised(log_w)
+
+
+def held_out_log_densities(
+    refits: dict[str, list[tuple]], fits: list[SetFit], arms: tuple[TrialArm, ...]
+) -> np.ndarray:
+    """Each set's log predictive density (sets × held-out trials) of the counts a trial
+    left out reported in its imiquimod clearance arms, from the set refitted without it:
+    the score by which stacking weighs the sets."""
+    out = np.empty((len(fits), len(refits)))
+    for j, (trial, found) in enumerate(refits.items()):
+        for k, (refit, fit) in enumerate(zip(found, fits, strict=True)):
+            scored, base, effect, spread, weights = _held_out_parts(trial, refit, fit, arms)
+            responders = np.array([prepared(a).responders for a in scored])
+            n = np.array([prepared(a).n for a in scored])
+            out[k, j] = trial_log_density(base, effect, spread, responders, n, weights)
     return out
 
 
+def leave_one_trial_out(
+    fits: list[SetFit],
+    arms: tuple[TrialArm, ...],
+    draws: int = 96,
+    seed: int = 2026,
+    workers: int = 2,
+) -> tuple[list[dict[str, object]], np.ndarray, list[dict[str, object]]]:
+    """Each trial's imiquimod clearance arms predicted from every other trial: each set of
+    assumed numbers in ``fits`` refitted without the trial, the sets weighed by stacking on
+    the other trials alone (:func:`.stacking.nested_stacking_weights`), then where a new
+    trial of that design and size would report (the spread between trials, binomial
+    sampling): the median share of a trial of average responsiveness, the central bands of
+    SCORED_BANDS, and the effective number of sets behind it. Also returns every set's log
+    predictive density of every trial left out (sets × trials), which stacking weighs, and
+    the same rows with the sets weighed instead by their marginal likelihood without the
+    trial times their importance correction (Bayesian model averaging), for comparison."""
+    refits = held_out_refits(fits, arms, draws, seed, workers)
+    log_density = held_out_log_densities(refits, fits, arms)
+    if len(refits) > 1:
+        nested = nested_stacking_weights(log_density)
+    else:  # one trial: nothing else to stack on, the sets count alike
+        nested = np.full((1, len(fits)), 1 / len(fits))
+    stacked: list[dict[str, object]] = []
+    averaged: list[dict[str, object]] = []
+    for j, (trial, found) in enumerate(refits.items()):
+        stacked += _held_out_rows(trial, found, fits, arms, nested[j])
+        by_evidence = normalised(
+            np.array(
+                [e + f.log_prior_over_proposal for (e, _, _), f in zip(found, fits, strict=True)]
+            )
+        )
+        averaged += _held_out_rows(trial, found, fits, arms, by_evidence)
+    return stacked, log_density, averaged
+
+
 def _held_out_rows(
-    trial: str, found: list, fits: list[SetFit], arms: tuple[TrialArm, ...]
+    trial: str,
+    found: list,
+    fits: list[SetFit],
+    arms: tuple[TrialArm, ...],
+    set_weight: np.ndarray,
 ) -> list[dict[str, object]]:
     """The rows of :func:`leave_one_trial_out` for one trial, from the refits ``found``
-    ((log marginal likelihood, draws, their log weights) of the sets of ``fits``, each
-    weighed with its importance correction)."""
-    set_weight = normalised(
-        np.array([e + f.log_prior_over_proposal for (e, _, _), f in zip(found, fits, strict=True)])
-    )
-    theta = np.vstack([t for _, t, _ in found])
-    which = np.concatenate([np.full(len(t), m) for m, (_, t, _) in enumerate(found)])
-    weights = normalised(
-        pooled_log_weights([w for _, _, w in found], [f.log_prior_over_proposal for f in fits])
-    )
-    rest = tuple(a for a in arms if a.trial != trial)
-    base = _held_out_backgrounds(theta, rest, arms, trial)
-    spread = np.exp(theta[:, TRIAL_SPREAD])
+    ((log marginal likelihood, draws, their log weights) of the sets of ``fits``), the sets
+    weighed by ``set_weight`` (summing to 1) and each set's draws by their own weights."""
+    used = [m for m in range(len(fits)) if set_weight[m] > 1e-9]  # the rest cannot move it
+    parts = [_held_out_parts(trial, found[m], fits[m], arms) for m in used]
+    scored = parts[0][0]
+    base = np.vstack([p[1] for p in parts])
+    effect = np.vstack([p[2] for p in parts])
+    spread = np.concatenate([p[3] for p in parts])
+    weights = np.concatenate([set_weight[m] * p[4] for m, p in zip(used, parts, strict=True)])
+    weights = weights / weights.sum()
     rows = []
-    for arm in arms:
-        if arm.trial != trial or arm.treatment != "imiquimod":
-            continue
-        if arm.endpoint not in CLEARANCE_ENDPOINTS:
-            continue
-        effect = np.zeros(len(theta))
-        for m in range(len(found)):
-            if set_weight[m] > 1e-9:  # a set with no weight cannot move the band
-                mine = which == m
-                _, e, _ = arm_parts(theta[mine, :FIRST_BACKGROUND], (arm,), fits[m].values)
-                effect[mine] = e[:, 0]
-        band = count_quantiles(base, effect, spread, prepared(arm).n, SCORED_QUANTILES, weights)
-        share = base + (1 - base) * effect
+    for i, arm in enumerate(scored):
+        band = count_quantiles(
+            base[:, i], effect[:, i], spread, prepared(arm).n, SCORED_QUANTILES, weights
+        )
+        share = base[:, i] + (1 - base[:, i]) * effect[:, i]
         rows.append(
             {
                 "arm": arm_id(arm),

@@ -724,19 +724,20 @@ def _range_text(low: float, high: float, unit: str) -> str:
     return f"{number_text(low)}–{number_text(high)}" + (f" {unit}" if unit else "")
 
 
-#: below this many sets' worth of weight the population cannot give a range
-FEWEST_SETS_FOR_A_RANGE = 2.0
+#: fewer sets than this carrying 90% of the weight cannot give a range
+FEWEST_SETS_FOR_A_RANGE = 2
 
 
 def teach_rows() -> list[dict[str, str]]:
     """What the trials teach about each sampled assumed number: its prior range, its
     registry value and, over the virtual population, its posterior 90% range and how much
-    of the prior's 90% range that is (on the log scale for log-uniform priors). Where the weight
-    rests on fewer than FEWEST_SETS_FOR_A_RANGE sets' worth, a range would be a point that
+    of the prior's 90% range that is (on the log scale for log-uniform priors). Where fewer
+    than FEWEST_SETS_FOR_A_RANGE sets carry 90% of the weight, a range would be a point that
     says nothing of what the trials allow: the weighted median (the set the weight rests
     on) is given instead, without a share."""
     taught = clinic.fitted()["what_the_trials_teach"]
-    thin = clinic.fitted()["virtual_population"]["effective_sets"] < FEWEST_SETS_FOR_A_RANGE
+    population = clinic.fitted()["virtual_population"]
+    thin = population["sets_carrying_90_percent"] < FEWEST_SETS_FOR_A_RANGE
     rows = []
     for name in clinic.SAMPLED:
         t = taught[name]
