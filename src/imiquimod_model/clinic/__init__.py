@@ -34,7 +34,8 @@ The package's modules, each one job, in the order they build on each other:
 :mod:`.courses` (the chain on one patient's skin), :mod:`.patients` (a population's lesions),
 :mod:`.bands` (where a new trial may land), :mod:`.assumptions` (priors over the
 assumed numbers), :mod:`.calibration` (the likelihood and the fit),
-:mod:`.store` (the stored fit), :mod:`.selection` (the virtual population),
+:mod:`.store` (the stored fit), :mod:`.proposal` (where sets are drawn),
+:mod:`.selection` (the virtual population), :mod:`.stacking` (its weights, by prediction),
 :mod:`.predictions` (a trial of any design), :mod:`.scores`
 (held-out trials, baselines, misfits) and :mod:`.refit` (the whole calibration, run by hand).
 """
