@@ -76,11 +76,10 @@ def trial_log_density(
     """Log probability that a new trial reports ``responders`` of ``n`` patients in each of
     its arms (columns of ``base`` and ``effect``, draws along rows), the arms sharing the
     trial's own shift of the drug's effect, over draws weighed by ``weights`` (normalised)."""
+    from scipy.special import logsumexp
     from scipy.stats import binom
 
     share, w = _new_trial_shares(base, effect, spread)  # (draws, arms, nodes)
     share = np.clip(share, 1e-12, 1 - 1e-12)
     joint = binom.logpmf(responders[None, :, None], n[None, :, None], share).sum(axis=1)
-    log_terms = joint + np.log(w)[None, :] + np.log(np.maximum(weights, 1e-300))[:, None]
-    top = float(np.max(log_terms))
-    return top + float(np.log(np.exp(log_terms - top).sum()))
+    return float(logsumexp(joint, b=np.asarray(weights)[:, None] * w[None, :]))

@@ -188,12 +188,16 @@ def held_out_refits(
     return {trial: [next(refits) for _ in fits] for trial in held_out_trials()}
 
 
+#: one set's prediction of a held-out trial: its scored arms, then per draw the background
+#: and drug effect (draws × arms), the spread between trials and the normalised weight
+HeldOutParts = tuple[tuple[TrialArm, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 def _held_out_parts(
     trial: str, refit: tuple, fit: SetFit, arms: tuple[TrialArm, ...]
-) -> tuple[tuple[TrialArm, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> HeldOutParts:
     """One set's prediction of a held-out trial's imiquimod clearance arms, from its refit
-    without the trial: the arms, and for each draw its background and drug effect (draws ×
-    arms), its spread between trials and its normalised weight."""
+    without the trial (the chain's effect is read once here, for every later use)."""
     _, theta, log_w = refit
     rest = tuple(a for a in arms if a.trial != trial)
     scored = tuple(
@@ -207,20 +211,18 @@ def _held_out_parts(
     return scored, base, effect, np.exp(theta[:, TRIAL_SPREAD]), normalised(log_w)
 
 
-def held_out_log_densities(
-    refits: dict[str, list[tuple]], fits: list[SetFit], arms: tuple[TrialArm, ...]
-) -> np.ndarray:
+def held_out_log_densities(parts: dict[str, list[HeldOutParts]]) -> np.ndarray:
     """Each set's log predictive density (sets × held-out trials) of the counts a trial
-    left out reported in its imiquimod clearance arms, from the set refitted without it:
-    the score by which stacking weighs the sets."""
-    out = np.empty((len(fits), len(refits)))
-    for j, (trial, found) in enumerate(refits.items()):
-        for k, (refit, fit) in enumerate(zip(found, fits, strict=True)):
-            scored, base, effect, spread, weights = _held_out_parts(trial, refit, fit, arms)
-            responders = np.array([prepared(a).responders for a in scored])
-            n = np.array([prepared(a).n for a in scored])
-            out[k, j] = trial_log_density(base, effect, spread, responders, n, weights)
-    return out
+    left out reported in its imiquimod clearance arms, from the set refitted without it
+    (``parts``: per trial, per set, :func:`_held_out_parts`): the score by which stacking
+    weighs the sets."""
+    columns = []
+    for found in parts.values():
+        scored = found[0][0]
+        responders = np.array([prepared(a).responders for a in scored])
+        n = np.array([prepared(a).n for a in scored])
+        columns.append([trial_log_density(b, e, s, responders, n, w) for _, b, e, s, w in found])
+    return np.array(columns).T
 
 
 def leave_one_trial_out(
@@ -240,41 +242,35 @@ def leave_one_trial_out(
     the same rows with the sets weighed instead by their marginal likelihood without the
     trial times their importance correction (Bayesian model averaging), for comparison."""
     refits = held_out_refits(fits, arms, draws, seed, workers)
-    log_density = held_out_log_densities(refits, fits, arms)
-    if len(refits) > 1:
-        nested = nested_stacking_weights(log_density)
-    else:  # one trial: nothing else to stack on, the sets count alike
-        nested = np.full((1, len(fits)), 1 / len(fits))
+    parts = {
+        trial: [_held_out_parts(trial, r, f, arms) for r, f in zip(found, fits, strict=True)]
+        for trial, found in refits.items()
+    }
+    log_density = held_out_log_densities(parts)
+    nested = nested_stacking_weights(log_density)
     stacked: list[dict[str, object]] = []
     averaged: list[dict[str, object]] = []
     for j, (trial, found) in enumerate(refits.items()):
-        stacked += _held_out_rows(trial, found, fits, arms, nested[j])
+        stacked += _held_out_rows(parts[trial], nested[j])
         by_evidence = normalised(
             np.array(
                 [e + f.log_prior_over_proposal for (e, _, _), f in zip(found, fits, strict=True)]
             )
         )
-        averaged += _held_out_rows(trial, found, fits, arms, by_evidence)
+        averaged += _held_out_rows(parts[trial], by_evidence)
     return stacked, log_density, averaged
 
 
-def _held_out_rows(
-    trial: str,
-    found: list,
-    fits: list[SetFit],
-    arms: tuple[TrialArm, ...],
-    set_weight: np.ndarray,
-) -> list[dict[str, object]]:
-    """The rows of :func:`leave_one_trial_out` for one trial, from the refits ``found``
-    ((log marginal likelihood, draws, their log weights) of the sets of ``fits``), the sets
-    weighed by ``set_weight`` (summing to 1) and each set's draws by their own weights."""
-    used = [m for m in range(len(fits)) if set_weight[m] > 1e-9]  # the rest cannot move it
-    parts = [_held_out_parts(trial, found[m], fits[m], arms) for m in used]
+def _held_out_rows(parts: list[HeldOutParts], set_weight: np.ndarray) -> list[dict[str, object]]:
+    """The rows of :func:`leave_one_trial_out` for one trial, from each set's
+    :func:`_held_out_parts`, the sets weighed by ``set_weight`` (summing to 1) and each
+    set's draws by their own weights."""
+    used = [m for m in range(len(parts)) if set_weight[m] > 1e-9]  # the rest cannot move it
     scored = parts[0][0]
-    base = np.vstack([p[1] for p in parts])
-    effect = np.vstack([p[2] for p in parts])
-    spread = np.concatenate([p[3] for p in parts])
-    weights = np.concatenate([set_weight[m] * p[4] for m, p in zip(used, parts, strict=True)])
+    base = np.vstack([parts[m][1] for m in used])
+    effect = np.vstack([parts[m][2] for m in used])
+    spread = np.concatenate([parts[m][3] for m in used])
+    weights = np.concatenate([set_weight[m] * parts[m][4] for m in used])
     weights = weights / weights.sum()
     rows = []
     for i, arm in enumerate(scored):
