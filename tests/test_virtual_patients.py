@@ -353,10 +353,12 @@ def test_mechanism_beats_the_indication_average_out_of_sample(indication):
 @pytest.mark.xfail(
     strict=True,
     reason="issue 25's target is not met: the stacked virtual population misses the arms "
-    "of trials left out by 11.0 points (the chapters' values alone: 9.4; the indication's "
-    "average: 12.8); its largest misses: Krawtchenko 2007's four-week AK course cleared 85% "
-    "(predicted 49%), Geisse 2002's 3 a week 52% (predicted 81%), Jorizzo 2007's first "
-    "course 27% (predicted 48%), Baker 2011's 2.5% cream 28% (predicted 47%)",
+    "of trials left out by 12.6 points (the chapters' values alone: 13.7; the indication's "
+    "average: 13.6), as far as it expects to from the spread between trials and the chance "
+    "of enrolment (12.5; sampling alone 5.5); its largest misses: Krawtchenko 2007's "
+    "four-week AK course cleared 85% (predicted 50%), Geisse 2002's 3 a week 52% "
+    "(predicted 78%), Edwards 1998's women 72% (predicted 47%), Baker 2011's 2.5% cream "
+    "28% (predicted 51%)",
 )
 def test_leave_one_trial_out_error_is_at_most_eight_points():
     assert _loo_error(clinic.fitted()["leave_one_trial_out"]) <= 8

@@ -176,6 +176,8 @@ ARM_ENDPOINT = {
     "complete clearance overall": "complete clearance",
     "complete clearance in women (pooled)": "complete clearance",
     "complete clearance in men (pooled)": "complete clearance",
+    "complete clearance in women": "complete clearance",
+    "complete clearance in men": "complete clearance",
     "initial clinical clearance": "complete clearance",
     "histological clearance": "histological clearance",
     "tumour-free at 12 months": "tumour-free",

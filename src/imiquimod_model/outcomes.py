@@ -91,6 +91,15 @@ class TrialArm:
         return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def difference_interval(first: TrialArm, second: TrialArm) -> tuple[float, float, float]:
+    """The difference of two arms' proportions (first − second, 0–1) and its 95% interval
+    by Newcombe's hybrid score method (from each arm's Wilson interval)."""
+    p1, p2 = first.proportion, second.proportion
+    (l1, u1), (l2, u2) = first.wilson_interval(), second.wilson_interval()
+    d = p1 - p2
+    return d, d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
 def arm_id(arm: TrialArm) -> str:
     """A readable key of an arm: trial, treatment, strength, frequency and endpoint."""
     return (

@@ -42,7 +42,13 @@ assumed numbers), :mod:`.calibration` (the likelihood and the fit),
 
 from ..outcomes import INDICATIONS, arm_id
 from .assumptions import HELD, SAMPLED, Prior, assumption_sets, plausible, prior_of
-from .bands import TRIAL_EFFECT_NODES, count_quantiles, share_quantiles, shifted_effect
+from .bands import (
+    TRIAL_EFFECT_NODES,
+    count_quantiles,
+    expected_miss,
+    share_quantiles,
+    shifted_effect,
+)
 from .calibration import (
     BACKGROUND_BOUNDS,
     BOUNDS,
@@ -70,6 +76,7 @@ from .calibration import (
     log_prior,
     posterior_mode,
     prepared,
+    sex_arms,
     solve_chains,
     trial_log_likelihoods,
 )
@@ -216,6 +223,7 @@ __all__ = [
     "draw_population",
     "draw_sets",
     "effective_sample_size",
+    "expected_miss",
     "fit_population",
     "fit_set",
     "fitted",
@@ -255,6 +263,7 @@ __all__ = [
     "proposal_from",
     "registry_values",
     "regrowth_after_stop",
+    "sex_arms",
     "share_quantiles",
     "shifted_effect",
     "skin_of",

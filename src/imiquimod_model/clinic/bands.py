@@ -44,6 +44,36 @@ def share_quantiles(
     return np.percentile(share, 100 * np.array(q), axis=0, weights=weights, method="inverted_cdf")
 
 
+def _count_distribution(
+    base: np.ndarray, effect: np.ndarray, spread: np.ndarray, n: int, weights: np.ndarray | None
+) -> np.ndarray:
+    """Probability that a new trial of ``n`` patients reports 0, 1, … n responders: binomial
+    sampling mixed over its own shift (Gauss–Hermite) and the draws, weighed by ``weights``
+    (normalised; equal if not given)."""
+    from scipy.stats import binom
+
+    share, w = _new_trial_shares(base, effect, spread)  # (draws, nodes)
+    k = np.arange(n + 1)
+    pmf = (binom.pmf(k[None, None, :], n, share[:, :, None]) * w[None, :, None]).sum(axis=1)
+    chance = np.full(len(base), 1 / len(base)) if weights is None else weights
+    return chance @ pmf
+
+
+def expected_miss(
+    base: np.ndarray,
+    effect: np.ndarray,
+    spread: np.ndarray,
+    n: int,
+    predicted: float,
+    weights: np.ndarray | None = None,
+) -> float:
+    """How far (0–1, on average) a new trial of ``n`` patients reports from ``predicted``
+    if the draws are right: the mean absolute error a model that knew every number it
+    uses would still make, from the trial's own shift and binomial sampling."""
+    chance = _count_distribution(base, effect, spread, n, weights)
+    return float(chance @ np.abs(np.arange(n + 1) / n - predicted))
+
+
 def count_quantiles(
     base: np.ndarray,
     effect: np.ndarray,
@@ -55,14 +85,8 @@ def count_quantiles(
     """Quantiles ``q`` of the share (0–1) a new trial of ``n`` patients reports: the mixture
     of :func:`share_quantiles` with binomial sampling (exact mixture of binomials), the
     draws weighed by ``weights`` (normalised; equal if not given)."""
-    from scipy.stats import binom
-
-    share, w = _new_trial_shares(base, effect, spread)  # (draws, nodes)
-    k = np.arange(n + 1)
-    cdf = (binom.cdf(k[None, None, :], n, share[:, :, None]) * w[None, :, None]).sum(axis=1)
-    chance = np.full(len(base), 1 / len(base)) if weights is None else weights
-    cdf = chance @ cdf
-    return np.array([k[min(np.searchsorted(cdf, level), n)] / n for level in q])
+    cdf = np.cumsum(_count_distribution(base, effect, spread, n, weights))
+    return np.array([min(np.searchsorted(cdf, level), n) / n for level in q])
 
 
 def trial_log_density(

@@ -32,6 +32,8 @@ CLEARANCE_ENDPOINTS = (
     "histological clearance",
     "initial clinical clearance",
     "tumour-free at 12 months",
+    "complete clearance in women",
+    "complete clearance in men",
 )
 REACTION_ENDPOINT = "severe local reaction"
 #: the label's superficial BCC trials: patients who looked clear 12 weeks after the course
@@ -56,6 +58,8 @@ def calibration_arms() -> tuple[TrialArm, ...]:
             continue
         if arm.indication not in INDICATIONS:
             continue  # nodular or mixed basal cell carcinoma: not modelled
+        if split_by_sex(arm):
+            continue  # its women and men are fitted apart, each with their own skin
         if arm.endpoint in CLEARANCE_ENDPOINTS and arm.cleared:
             if arm.trial == "Krawtchenko2007" and arm.endpoint != "initial clinical clearance":
                 continue  # one endpoint per trial arm: the clinical one
@@ -65,6 +69,26 @@ def calibration_arms() -> tuple[TrialArm, ...]:
         elif arm.endpoint == HIDDEN_RESIDUE_ENDPOINT:
             chosen.append(arm)
     return tuple(chosen)
+
+
+def sex_arms(arm: TrialArm) -> tuple[TrialArm, ...]:
+    """The same trial's arm reported for its women and its men apart, where ``arm`` is a
+    mixed arm the trial split by sex (else none)."""
+    if arm.sex != "mixed":
+        return ()
+    return tuple(
+        other
+        for sex in ("women", "men")
+        for other in trial_arms()
+        if (other.trial, other.treatment, other.strength_percent)
+        == (arm.trial, arm.treatment, arm.strength_percent)
+        and other.endpoint == f"{arm.endpoint} in {sex}"
+    )
+
+
+def split_by_sex(arm: TrialArm) -> bool:
+    """Whether the trial also reports ``arm`` (a mixed arm) for its women and men apart."""
+    return bool(sex_arms(arm))
 
 
 def background_trials(arms: tuple[TrialArm, ...]) -> tuple[str, ...]:

@@ -85,6 +85,15 @@ def what_the_trials_teach(
     return out
 
 
+def stage_minutes(began: float, ends: dict[str, float]) -> dict[str, float]:
+    """Minutes each stage took, from the clock readings at their ends (in order)."""
+    starts = [began, *list(ends.values())[:-1]]
+    return {
+        name: round((end - start) / 60, 2)
+        for (name, end), start in zip(ends.items(), starts, strict=True)
+    }
+
+
 def parameter_names(arms: tuple[TrialArm, ...]) -> list[str]:
     """The names of a parameter vector: PARAMETER_NAMES, then each trial's background."""
     return [*PARAMETER_NAMES, *(f"logit background {t}" for t in background_trials(arms))]
@@ -125,11 +134,13 @@ def calibrate(
     draws, the in-sample bands and every trial left out in turn (with the population, and
     with the chapters' values alone)."""
     began = time.perf_counter()
+    stages: dict[str, float] = {}
     arms = calibration_arms()
     best, log_post = most_probable(arms)
     best = np.array([round(float(x), 6) for x in best])  # as stored: set fits start there
     profile = profiles(arms, best, workers=workers)
     proposal = proposal_from(profile)
+    stages["mode and profiles"] = time.perf_counter()
     drawn = draw_population(sets, proposal, arms, best, seed, workers)
     solve_chains(arms, [(), *drawn.values])
     registry, *fits = fit_population([(), *drawn.values], arms, best, draws_per_set, seed, workers)
@@ -139,7 +150,9 @@ def calibrate(
     ]
     posterior = normalised(np.array([f.log_evidence + f.log_prior_over_proposal for f in fits]))
     candidates = np.argsort(posterior)[::-1][:CANDIDATES]
+    stages["population"] = time.perf_counter()
     held_out, log_density, averaged = leave_one_trial_out([fits[m] for m in candidates], arms)
+    stages["trials left out, for stacking"] = time.perf_counter()
     stacked = np.zeros(len(fits))
     stacked[candidates] = stacking_weights(log_density)
     theta, which, _, _ = pooled(fits)
@@ -152,6 +165,7 @@ def calibrate(
     draws, draw_sets = theta[pick], np.array([index[m] for m in which[pick]])
     values = [fits[m].values for m in used]
     held_out_registry, _, _ = leave_one_trial_out([registry], arms)
+    stages["trials left out, chapters' values"] = time.perf_counter()
     return {
         "parameter_names": parameter_names(arms),
         "arms": [arm_id(a) for a in arms],
@@ -182,6 +196,7 @@ def calibrate(
                 registry.log_evidence - max(f.log_evidence for f in fits), 2
             ),
             "minutes": round((time.perf_counter() - began) / 60, 1),
+            "minutes_by_stage": stage_minutes(began, stages),
         },
         "profiles": [[round(float(x), 3) for x in row] for row in profile],
         "assumption_sets": [dict(v) for v in values],

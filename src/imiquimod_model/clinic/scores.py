@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..outcomes import INDICATIONS, TrialArm, arm_id
-from .bands import count_quantiles, trial_log_density
+from .bands import count_quantiles, expected_miss, trial_log_density
 from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
@@ -23,6 +23,7 @@ from .calibration import (
     indication_mean_background,
     posterior_mode,
     prepared,
+    sex_arms,
 )
 from .selection import (
     SetFit,
@@ -111,8 +112,14 @@ def one_hit_leave_one_trial_out() -> list[dict[str, object]]:
             for arm in arms:
                 if arm.trial == trial and arm.treatment == "imiquimod":
                     share = clearance_probability(arm_exposure(arm), background, potency)
-                    rows.append({"arm": arm_id(arm), "predicted": float(share)})
+                    rows += [{"arm": arm_id(a), "predicted": float(share)} for a in _fitted_as(arm)]
     return rows
+
+
+def _fitted_as(arm: TrialArm) -> tuple[TrialArm, ...]:
+    """The calibration arms that carry ``arm``: itself, or its women and men where the
+    trial reports them apart (the link knows no sex: one share for both)."""
+    return sex_arms(arm) or (arm,)
 
 
 def indication_average_leave_one_trial_out() -> list[dict[str, object]]:
@@ -278,10 +285,13 @@ def _held_out_rows(parts: list[HeldOutParts], set_weight: np.ndarray) -> list[di
             base[:, i], effect[:, i], spread, prepared(arm).n, SCORED_QUANTILES, weights
         )
         share = base[:, i] + (1 - base[:, i]) * effect[:, i]
+        predicted = weighted_quantiles(share, weights, (0.5,))[0]
+        miss = expected_miss(base[:, i], effect[:, i], spread, prepared(arm).n, predicted, weights)
         rows.append(
             {
                 "arm": arm_id(arm),
-                "predicted": round(weighted_quantiles(share, weights, (0.5,))[0], 6),
+                "predicted": round(predicted, 6),
+                "expected_miss": round(miss, 6),
                 **{
                     f"q{round(1000 * level):03d}": round(float(v), 6)
                     for level, v in zip(SCORED_QUANTILES, band, strict=True)

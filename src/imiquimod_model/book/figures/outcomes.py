@@ -394,11 +394,14 @@ def long_term_figure():
 
 
 def arm_label(arm) -> str:
-    """An arm as the tables name it: trial, strength, frequency and weeks."""
+    """An arm as the tables name it: trial, strength, frequency and weeks, and whose
+    patients where the trial reported its women and men apart."""
     strength = f"{arm.strength_percent:g}%" if arm.strength_percent else "vehicle"
     course = f"{arm.applications_per_week}/week × {arm.weeks} weeks"
     if (arm.cycles or 1) > 1:
         course += f", up to {arm.cycles} courses"
+    if arm.endpoint.endswith((" in women", " in men")):
+        course += f", {arm.sex}"
     return f"{trial_name(arm.trial)}, {strength}, {course}"
 
 
@@ -592,9 +595,10 @@ def _mean_error(predicted: dict, seen: dict, rows: list) -> float:
 def held_out_scores(key: str = "leave_one_trial_out") -> dict[str, dict[str, float]]:
     """Leave-one-trial-out, per indication and over all: mean absolute error (points) of
     the virtual patients, the one-hit link (on the arms it can predict, beside the virtual
-    patients' on the same arms) and the indication's average, and the share of arms inside
-    each scored band (%); ``key`` the stored scores (the whole virtual population, or
-    "leave_one_trial_out_registry", the chapters' values alone)."""
+    patients' on the same arms) and the indication's average, the error the model itself
+    expects from the spread between trials and sampling (points), and the share of arms
+    inside each scored band (%); ``key`` the stored scores (the whole virtual population,
+    or "leave_one_trial_out_registry", the chapters' values alone)."""
     by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
     baseline = {r["arm"]: r["predicted"] for r in clinic.one_hit_leave_one_trial_out()}
     average = {r["arm"]: r["predicted"] for r in clinic.indication_average_leave_one_trial_out()}
@@ -613,6 +617,7 @@ def held_out_scores(key: str = "leave_one_trial_out") -> dict[str, dict[str, flo
             "average": _mean_error(average, seen, rows),
             "one_hit": _mean_error(baseline, seen, hit),
             "model_on_one_hit_arms": _mean_error(mine, seen, hit),
+            "model_expects": 100 * float(np.mean([r["expected_miss"] for r in rows])),
         }
         for b in clinic.SCORED_BANDS:
             inside = [_band(r, b)[0] <= seen[r["arm"]] <= _band(r, b)[1] for r in rows]
@@ -645,6 +650,18 @@ def held_out_rows() -> list[dict[str, str]]:
     return rows
 
 
+def sampling_alone_miss(key: str = "leave_one_trial_out") -> float:
+    """Mean absolute error (points) the arms left out would show from the chance of
+    enrolment alone: each a binomial sample of its own size at its predicted share, with no
+    spread between trials and no uncertainty in the model."""
+    by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
+    misses = []
+    for row in clinic.fitted()[key]:
+        p, n = np.full(1, row["predicted"]), clinic.prepared(by_id[row["arm"]]).n
+        misses.append(clinic.expected_miss(0 * p, p, 0 * p, n, row["predicted"]))
+    return 100 * float(np.mean(misses))
+
+
 def score_rows() -> list[dict[str, str]]:
     """The scores of :func:`held_out_scores` as a table: one row per indication for the
     virtual population, and one over all arms with the chapters' assumed values alone and
@@ -664,6 +681,7 @@ def score_rows() -> list[dict[str, str]]:
                 {
                     "arms left out": f"{names[group]} ({s['arms']}), {label}",
                     "model": f"{s['model']:.1f}",
+                    "model expects": f"{s['model_expects']:.1f}",
                     "average": f"{s['average']:.1f}",
                     "one-hit": "—"
                     if np.isnan(s["one_hit"])
