@@ -330,3 +330,25 @@ def test_trials_left_out_are_missed_about_as_far_as_the_model_expects():
 
     scores = figures.held_out_scores()["all"]
     assert abs(scores["model"] - scores["model_expects"]) <= 4, scores
+
+
+def test_the_chain_is_solved_once_per_distinct_row_and_gives_the_same_numbers(monkeypatch):
+    """A gradient's steps along the backgrounds, the spread between trials or another
+    indication's lesion size repeat the rows the chain reads: solving only the distinct
+    ones gives every row's effect unchanged, number for number, and solves fewer rows."""
+    arm = next(a for a in ARMS if a.treatment == "imiquimod" and a.indication == AK)
+    ready = clinic.prepared(arm)
+    best = clinic.mode_vector()[0]
+    steps = np.vstack([best, best + np.diag(np.full(len(best), 1e-4))])
+    solved = []
+    original = calibration._effect
+
+    def counted(ready, theta, values):
+        solved.append(len(theta))
+        return original(ready, theta, values)
+
+    every = original(ready, steps, ())
+    monkeypatch.setattr(calibration, "_effect", counted)
+    distinct = calibration._distinct_effect(ready, steps, ())
+    assert np.array_equal(distinct, every)
+    assert solved == [5]  # the mode, and a step in each of the 4 numbers the chain reads

@@ -188,6 +188,22 @@ def _trial_backgrounds(theta: np.ndarray, arms: tuple[TrialArm, ...]) -> dict[st
     }
 
 
+def _distinct_effect(
+    ready: Prepared, theta: np.ndarray, values: tuple[tuple[str, float], ...]
+) -> np.ndarray:
+    """:func:`_effect` solved once per distinct row of the numbers the chain reads (the
+    patients' responsiveness, the reaction threshold and the arm's lesion size) and spread
+    back over ``theta``: a gradient's steps along a background, the spread between trials
+    or another indication's lesion size leave the arm's outcome as it was. Each row is
+    solved on its own, so the result is the same, number for number."""
+    burden = PARAMETER_NAMES.index(INDICATION[ready.arm.indication].burden)
+    read = theta[:, [0, 1, 2, burden]]
+    _, first, back = np.unique(read, axis=0, return_index=True, return_inverse=True)
+    if len(first) == len(theta):
+        return _effect(ready, theta, values)
+    return _effect(ready, theta[first], values)[np.ravel(back)]
+
+
 def _effect(
     ready: Prepared, theta: np.ndarray, values: tuple[tuple[str, float], ...]
 ) -> np.ndarray:
@@ -235,7 +251,9 @@ def arm_parts(
         ready = prepared(arm, values)
         clearance = arm.endpoint in CLEARANCE_ENDPOINTS
         shifts.append(clearance and ready.skin is not None)
-        effect = np.zeros(len(theta)) if ready.skin is None else _effect(ready, theta, values)
+        effect = (
+            np.zeros(len(theta)) if ready.skin is None else _distinct_effect(ready, theta, values)
+        )
         parts.append((base.get(arm.endpoint, background[arm.trial]), effect))
     base_of, effect_of = zip(*parts, strict=True)
     return np.array(base_of).T, np.array(effect_of).T, np.array(shifts)
