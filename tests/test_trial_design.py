@@ -182,9 +182,7 @@ def arm(trial: str, **fields) -> TrialArm:
 def modelled(a: TrialArm) -> float:
     """The stored fit's share (0–1) for a calibration arm, or for an arm fitted as its
     women and men apart, their shares weighed by their numbers."""
-    parts = clinic.sex_arms(a) or (a,)
-    shares = [clinic.predictive_bands()[clinic.arm_id(p)][0] for p in parts]
-    return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
+    return clinic.modelled_share(a)
 
 
 def counts(a: TrialArm) -> tuple[float, int]:

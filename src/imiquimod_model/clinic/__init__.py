@@ -134,6 +134,7 @@ from .scores import (
     in_sample_bands,
     indication_average_leave_one_trial_out,
     leave_one_trial_out,
+    modelled_share,
     one_hit_leave_one_trial_out,
     predictive_bands,
 )
@@ -246,6 +247,7 @@ __all__ = [
     "log_posterior",
     "log_prior",
     "mode_vector",
+    "modelled_share",
     "normal_quadrature",
     "normalised",
     "one_hit_leave_one_trial_out",

@@ -58,7 +58,7 @@ def calibration_arms() -> tuple[TrialArm, ...]:
             continue
         if arm.indication not in INDICATIONS:
             continue  # nodular or mixed basal cell carcinoma: not modelled
-        if split_by_sex(arm):
+        if sex_arms(arm):
             continue  # its women and men are fitted apart, each with their own skin
         if arm.endpoint in CLEARANCE_ENDPOINTS and arm.cleared:
             if arm.trial == "Krawtchenko2007" and arm.endpoint != "initial clinical clearance":
@@ -76,19 +76,13 @@ def sex_arms(arm: TrialArm) -> tuple[TrialArm, ...]:
     mixed arm the trial split by sex (else none)."""
     if arm.sex != "mixed":
         return ()
-    return tuple(
-        other
-        for sex in ("women", "men")
+    same = {
+        other.endpoint: other
         for other in trial_arms()
         if (other.trial, other.treatment, other.strength_percent)
         == (arm.trial, arm.treatment, arm.strength_percent)
-        and other.endpoint == f"{arm.endpoint} in {sex}"
-    )
-
-
-def split_by_sex(arm: TrialArm) -> bool:
-    """Whether the trial also reports ``arm`` (a mixed arm) for its women and men apart."""
-    return bool(sex_arms(arm))
+    }
+    return tuple(same[e] for e in (f"{arm.endpoint} in {s}" for s in ("women", "men")) if e in same)
 
 
 def background_trials(arms: tuple[TrialArm, ...]) -> tuple[str, ...]:

@@ -89,6 +89,15 @@ def predictive_bands() -> dict[str, tuple[float, float, float]]:
     return {arm: tuple(band) for arm, band in fitted()["predictive_bands"].items()}
 
 
+def modelled_share(arm: TrialArm) -> float:
+    """The stored fit's median share (0–1) for a calibration arm, or for a mixed arm fitted
+    as its women and men apart (:func:`.calibration.sex_arms`), their shares weighed by
+    their numbers of patients."""
+    parts = sex_arms(arm) or (arm,)
+    shares = [predictive_bands()[arm_id(p)][0] for p in parts]
+    return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
+
+
 #: Calibration arms outside their 95% predictive band, with the reason the chapter gives.
 #: A test fails when an arm leaves its band without an entry here, or is listed while inside.
 KNOWN_MISFITS: dict[str, str] = {}

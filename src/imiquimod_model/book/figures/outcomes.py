@@ -400,7 +400,7 @@ def arm_label(arm) -> str:
     course = f"{arm.applications_per_week}/week × {arm.weeks} weeks"
     if (arm.cycles or 1) > 1:
         course += f", up to {arm.cycles} courses"
-    if arm.endpoint.endswith((" in women", " in men")):
+    if arm.endpoint.endswith(f" in {arm.sex}"):  # a trial's women or men, reported apart
         course += f", {arm.sex}"
     return f"{trial_name(arm.trial)}, {strength}, {course}"
 
@@ -656,9 +656,10 @@ def sampling_alone_miss(key: str = "leave_one_trial_out") -> float:
     spread between trials and no uncertainty in the model."""
     by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
     misses = []
+    none = np.zeros(1)  # no background, no spread between trials
     for row in clinic.fitted()[key]:
-        p, n = np.full(1, row["predicted"]), clinic.prepared(by_id[row["arm"]]).n
-        misses.append(clinic.expected_miss(0 * p, p, 0 * p, n, row["predicted"]))
+        p, n = row["predicted"], clinic.prepared(by_id[row["arm"]]).n
+        misses.append(clinic.expected_miss(none, np.full(1, p), none, n, p))
     return 100 * float(np.mean(misses))
 
 
