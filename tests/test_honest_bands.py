@@ -352,3 +352,47 @@ def test_the_chain_is_solved_once_per_distinct_row_and_gives_the_same_numbers(mo
     distinct = calibration._distinct_effect(ready, steps, ())
     assert np.array_equal(distinct, every)
     assert solved == [5]  # the mode, and a step in each of the 4 numbers the chain reads
+
+
+# --- a trial's own shift: the fitted trial, not an average one
+def test_a_trial_s_own_share_is_the_shared_share_when_trials_do_not_differ():
+    """No spread between trials: the trial's own counts cannot move its share."""
+    one = np.ones((1, 1))
+    own = clinic.own_trial_shares(
+        0 * one, 0.4 * one, np.zeros(1), np.array([90.0]), np.array([100.0]), 0 * one, 0.4 * one
+    )
+    assert own[0, 0] == pytest.approx(0.4, abs=1e-12)
+
+
+def test_a_trial_s_own_share_without_counts_is_the_average_over_its_shift():
+    """A trial that reported nothing keeps its prior shift: the mean over the normal shift
+    (numerical integration), here p = 0.8 and τ = 1."""
+    from scipy import integrate, stats
+
+    truth, _ = integrate.quad(
+        lambda z: 1 / (1 + math.exp(-(math.log(4) + z))) * stats.norm.pdf(z), -12, 12
+    )
+    one = np.ones((1, 1))
+    own = clinic.own_trial_shares(
+        0 * one, 0.8 * one, np.ones(1), np.array([0.0]), np.array([0.0]), 0 * one, 0.8 * one
+    )
+    assert own[0, 0] == pytest.approx(truth, abs=1e-4)
+
+
+def test_a_large_trial_s_own_share_is_what_it_reported():
+    """A trial of 20,000 patients that reported 90% while the design says 70% (τ = 1): its
+    own shift is pinned by its counts, so its fitted share is its own 90%; and the same
+    patients on another arm of the trial move by the same shift on the logit scale."""
+    one = np.ones((1, 1))
+    fitted = clinic.own_trial_shares(
+        0 * one,
+        0.7 * one,
+        np.ones(1),
+        np.array([18_000.0]),
+        np.array([20_000.0]),
+        0 * one,
+        np.array([[0.7, 0.5]]),
+    )
+    assert fitted[0, 0] == pytest.approx(0.9, abs=0.005)
+    shift = math.log(9) - math.log(0.7 / 0.3)
+    assert fitted[0, 1] == pytest.approx(1 / (1 + math.exp(-shift)), abs=0.01)

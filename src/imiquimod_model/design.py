@@ -181,6 +181,7 @@ ARM_ENDPOINT = {
     "initial clinical clearance": "complete clearance",
     "histological clearance": "histological clearance",
     "tumour-free at 12 months": "tumour-free",
+    "tumour-free at 5 years": "tumour-free",
 }
 
 

@@ -46,6 +46,7 @@ from .bands import (
     TRIAL_EFFECT_NODES,
     count_quantiles,
     expected_miss,
+    own_trial_shares,
     share_quantiles,
     shifted_effect,
 )
@@ -137,6 +138,7 @@ from .scores import (
     modelled_share,
     one_hit_leave_one_trial_out,
     predictive_bands,
+    share_in_its_trial,
 )
 from .selection import (
     DrawnSets,
@@ -251,6 +253,7 @@ __all__ = [
     "normal_quadrature",
     "normalised",
     "one_hit_leave_one_trial_out",
+    "own_trial_shares",
     "plausible",
     "pooled",
     "population_for",
@@ -266,6 +269,7 @@ __all__ = [
     "registry_values",
     "regrowth_after_stop",
     "sex_arms",
+    "share_in_its_trial",
     "share_quantiles",
     "shifted_effect",
     "skin_of",

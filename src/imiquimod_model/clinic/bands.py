@@ -107,3 +107,39 @@ def trial_log_density(
     share = np.clip(share, 1e-12, 1 - 1e-12)
     joint = binom.logpmf(responders[None, :, None], n[None, :, None], share).sum(axis=1)
     return float(logsumexp(joint, b=np.asarray(weights)[:, None] * w[None, :]))
+
+
+#: a trial's own shift (standard-normal units) on a grid fine enough for its counts to pin
+#: it down: the Gauss–Hermite nodes are half a unit apart, as wide as a trial of 200
+#: patients leaves its shift
+OWN_SHIFT_GRID = np.linspace(-8.0, 8.0, 641)
+
+
+def own_trial_shares(
+    base: np.ndarray,
+    effect: np.ndarray,
+    spread: np.ndarray,
+    responders: np.ndarray,
+    n: np.ndarray,
+    target_base: np.ndarray,
+    target_effect: np.ndarray,
+) -> np.ndarray:
+    """For each draw (rows), the share (0–1) of each target arm (columns of ``target_base``
+    and ``target_effect``) in the trial that reported ``responders`` of ``n`` patients in
+    its arms (columns of ``base`` and ``effect``): the trial's own shift of the drug's effect
+    weighed by its prior (normal, sd ``spread``) times how well it explains those counts, as
+    a random-effects meta-analysis estimates one study's own effect."""
+    from scipy.stats import binom
+
+    z = OWN_SHIFT_GRID
+    shift = np.asarray(spread, dtype=float)[:, None, None] * z[None, None, :]
+
+    def shares(b: np.ndarray, e: np.ndarray) -> np.ndarray:  # (draws, arms, grid)
+        return b[..., None] + (1 - b[..., None]) * shifted_effect(e[..., None], shift)
+
+    counts = np.clip(shares(base, effect), 1e-12, 1 - 1e-12)
+    joint = binom.logpmf(responders[None, :, None], n[None, :, None], counts).sum(axis=1)
+    joint = joint - z[None, :] ** 2 / 2
+    posterior = np.exp(joint - joint.max(axis=1, keepdims=True))
+    posterior /= posterior.sum(axis=1, keepdims=True)  # (draws, grid)
+    return (shares(target_base, target_effect) * posterior[:, None, :]).sum(axis=-1)

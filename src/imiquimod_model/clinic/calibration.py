@@ -32,6 +32,7 @@ CLEARANCE_ENDPOINTS = (
     "histological clearance",
     "initial clinical clearance",
     "tumour-free at 12 months",
+    "tumour-free at 5 years",
     "complete clearance in women",
     "complete clearance in men",
 )

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..outcomes import INDICATIONS, TrialArm, arm_id
-from .bands import count_quantiles, expected_miss, trial_log_density
+from .bands import count_quantiles, expected_miss, own_trial_shares, trial_log_density
 from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
@@ -33,7 +33,7 @@ from .selection import (
     weighted_quantiles,
 )
 from .stacking import nested_stacking_weights
-from .store import fitted
+from .store import draw_sets, fitted, posterior_sample, stored_sets
 
 
 def held_out_trials() -> tuple[str, ...]:
@@ -96,6 +96,48 @@ def modelled_share(arm: TrialArm) -> float:
     parts = sex_arms(arm) or (arm,)
     shares = [predictive_bands()[arm_id(p)][0] for p in parts]
     return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
+
+
+def share_in_its_trial(arm: TrialArm) -> float:
+    """The stored fit's median share (0–1) for ``arm`` in the trial that reported it, with
+    the trial's own shift as its fitted clearance arms imply it
+    (:func:`.bands.own_trial_shares`), not an average trial's. ``arm`` may be a calibration
+    arm or the same trial's patients on another design (for example assessed later); a
+    mixed arm fitted as its women and men apart is their shares weighed by their numbers."""
+    parts = sex_arms(arm) or (arm,)
+    shares = [_share_in_its_trial(p) for p in parts]
+    return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
+
+
+@functools.cache
+def _share_in_its_trial(arm: TrialArm) -> float:
+    """:func:`share_in_its_trial` for one arm fitted as it is."""
+    reported = tuple(
+        a for a in calibration_arms() if a.trial == arm.trial and a.endpoint in CLEARANCE_ENDPOINTS
+    )
+    if not reported:
+        raise ValueError(f"trial {arm.trial!r} has no fitted clearance arm to estimate its shift")
+    theta, sets, values = posterior_sample(), draw_sets(), stored_sets()
+    k = np.array([prepared(a).responders for a in reported], dtype=float)
+    n = np.array([prepared(a).n for a in reported], dtype=float)
+    share = np.empty(len(theta))
+    for i in sorted(set(sets.tolist())):
+        mine = sets == i
+        base, effect, shifts = arm_parts(theta[mine], (*reported, arm), values[i])
+        moves = shifts[:-1]
+        if not shifts[-1]:  # an endpoint the trial's shift does not move
+            share[mine] = base[:, -1] + (1 - base[:, -1]) * effect[:, -1]
+            continue
+        share[mine] = own_trial_shares(
+            base[:, :-1][:, moves],
+            effect[:, :-1][:, moves],
+            np.exp(theta[mine, TRIAL_SPREAD]),
+            k[moves],
+            n[moves],
+            base[:, -1:],
+            effect[:, -1:],
+        )[:, 0]
+    return float(np.median(share))
 
 
 #: Calibration arms outside their 95% predictive band, with the reason the chapter gives.

@@ -393,6 +393,31 @@ def long_term_figure():
     return _book_layout(fig)
 
 
+#: Arits 2013's imiquimod patients at each follow-up: 1 year as fitted, 5 years as Jansen
+#: 2018 reported for the same trial (years → endpoint, weeks after the course)
+ARITS_FOLLOW_UPS = {
+    1: ("tumour-free at 12 months", (13.0, 52.0)),
+    5: ("tumour-free at 5 years", (13.0, 52.0, 156.0, 260.0)),
+}
+
+
+def arits_tumour_free() -> dict[int, float]:
+    """For each follow-up (years), the share (0–1) of Arits 2013's imiquimod patients the
+    stored fit keeps tumour-free in that trial itself (its own shift,
+    :func:`clinic.share_in_its_trial`)."""
+    fitted_arm = next(
+        a
+        for a in clinic.calibration_arms()
+        if a.trial == "Arits2013" and a.treatment == "imiquimod"
+    )
+    return {
+        years: clinic.share_in_its_trial(
+            replace(fitted_arm, endpoint=endpoint, assessed_weeks_after=weeks)
+        )
+        for years, (endpoint, weeks) in ARITS_FOLLOW_UPS.items()
+    }
+
+
 def arm_label(arm) -> str:
     """An arm as the tables name it: trial, strength, frequency and weeks, and whose
     patients where the trial reported its women and men apart."""
