@@ -396,3 +396,33 @@ def test_a_large_trial_s_own_share_is_what_it_reported():
     assert fitted[0, 0] == pytest.approx(0.9, abs=0.005)
     shift = math.log(9) - math.log(0.7 / 0.3)
     assert fitted[0, 1] == pytest.approx(1 / (1 + math.exp(-shift)), abs=0.01)
+
+
+def test_trials_of_one_design_alone_put_the_error_beyond_8_points():
+    """Without the model: the three AK trials of one or two 4-week courses (Jorizzo 2007's
+    overall 53.7% of 41, Rivers 2008's 30/60, Krawtchenko 2007's 22/26) differ so much that
+    a prediction at their true average would miss a new trial of their sizes by more than
+    issue 25's 8 points; with no spread, sampling alone would keep it under 8."""
+    from imiquimod_model.book.figures import outcomes as figures
+
+    chosen = {(a.trial, a.endpoint) for a in figures.same_design_arms()}
+    assert chosen == {
+        ("Jorizzo2007", "complete clearance overall"),
+        ("Rivers2008", "initial clinical clearance"),
+        ("Krawtchenko2007", "initial clinical clearance"),
+    }
+    spread = figures.same_design_spread()
+    assert spread["tau_low"] < spread["tau"] < spread["tau_high"]
+    assert spread["sampling"] < 8 < spread["miss"]
+
+
+def test_the_gap_between_two_predictors_has_the_standard_error_of_a_paired_mean():
+    """Absolute errors 0.1, 0.2, 0.3 against 0, 0, 0 (shares): gaps of 10, 20, 30 points,
+    standard deviation 10, standard error 10/√3."""
+    from imiquimod_model.book.figures import outcomes as figures
+
+    rows = [{"arm": a} for a in "abc"]
+    seen = dict.fromkeys("abc", 0.5)
+    first = {"a": 0.6, "b": 0.3, "c": 0.8}
+    assert figures._paired_se(first, seen, seen, rows) == pytest.approx(10 / math.sqrt(3))
+    assert math.isnan(figures._paired_se(first, seen, seen, rows[:1]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from imiquimod_model.outcomes import trial_arms
@@ -70,6 +71,59 @@ def test_difference_interval_matches_newcombes_worked_example():
     first = replace(arm, responders=56, n=70, n_assumed=None, percent=None)
     second = replace(arm, responders=48, n=80, n_assumed=None, percent=None)
     assert difference_interval(first, second) == pytest.approx((0.2, 0.0524, 0.3339), abs=1e-4)
+
+
+def _clasp() -> tuple[np.ndarray, np.ndarray]:
+    """The CLASP example of DerSimonian and Kacker (Contemp Clin Trials 2007;28:105): six
+    trials' log odds ratios and their sampling variances."""
+    n1 = np.array([156, 303, 565, 1570, 103, 4659])
+    n2 = np.array([74, 303, 477, 1565, 105, 4650])
+    a = np.array([5, 5, 12, 69, 9, 313])
+    c = np.array([8, 17, 9, 94, 11, 352])
+    log_or = np.log(a / (n1 - a)) - np.log(c / (n2 - c))
+    return log_or, 1 / a + 1 / (n1 - a) + 1 / c + 1 / (n2 - c)
+
+
+def test_random_effects_match_the_published_dersimonian_laird_example():
+    """DerSimonian and Kacker 2007, tables 3 and 4, DerSimonian–Laird: τ 0.2323, pooled log
+    odds ratio −0.3240, standard error 0.1540."""
+    from imiquimod_model.outcomes import random_effects
+
+    mean, se, tau = random_effects(*_clasp())
+    assert (tau, mean, se) == pytest.approx((0.2323, -0.3240, 0.1540), abs=1e-4)
+
+
+def test_the_spread_interval_is_where_q_meets_its_chi_square_quantiles():
+    """At each end of the Q-profile interval the generalised Q equals its χ² quantile (or,
+    at 0, stays below it), and the interval holds the point estimate; studies that agree
+    better than chance give 0."""
+    from scipy.stats import chi2
+
+    from imiquimod_model.outcomes import random_effects, spread_interval
+
+    y, v = _clasp()
+    low, high = spread_interval(y, v)
+    for tau, quantile in ((low, 0.975), (high, 0.025)):
+        w = 1 / (v + tau**2)
+        q = w @ (y - w @ y / w.sum()) ** 2
+        target = chi2.ppf(quantile, len(y) - 1)
+        assert q == pytest.approx(target, rel=1e-6) if tau > 0 else q <= target
+    assert low == 0.0 < high  # CLASP's Q (9.7 on 5 df) is below its upper quantile
+    assert low <= random_effects(y, v)[2] <= high
+    same = np.zeros(4), np.full(4, 0.1)
+    assert random_effects(*same)[2] == 0.0 and spread_interval(*same)[0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "estimates, variances", [([0.1], [0.1]), ([0.1, 0.2], [0.1, 0.0]), ([0.1, np.nan], [1, 1])]
+)
+def test_random_effects_refuse_what_is_no_meta_analysis(estimates, variances):
+    from imiquimod_model.outcomes import random_effects, spread_interval
+
+    with pytest.raises(ValueError, match="estimates"):
+        random_effects(estimates, variances)
+    with pytest.raises(ValueError, match="estimates"):
+        spread_interval(estimates, variances)
 
 
 def test_wilson_interval_matches_a_hand_computed_value():

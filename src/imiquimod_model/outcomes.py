@@ -27,8 +27,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 from scipy.special import expit
+from scipy.stats import chi2
 
 from . import pk
 from .parameters import default, one_of, validate
@@ -98,6 +99,53 @@ def difference_interval(first: TrialArm, second: TrialArm) -> tuple[float, float
     (l1, u1), (l2, u2) = first.wilson_interval(), second.wilson_interval()
     d = p1 - p2
     return d, d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
+
+
+def _checked_studies(estimates, variances) -> tuple[np.ndarray, np.ndarray]:
+    y, v = np.asarray(estimates, dtype=float), np.asarray(variances, dtype=float)
+    if y.ndim != 1 or y.shape != v.shape or len(y) < 2:
+        raise ValueError("estimates and variances must be two equal lists of at least 2 studies")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(v > 0)):
+        raise ValueError("estimates must be finite and variances finite and above 0")
+    return y, v
+
+
+def _cochran_q(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """Cochran's Q with weights 1/(variance + τ²)."""
+    w = 1 / (v + tau2)
+    return float(w @ (y - (w @ y) / w.sum()) ** 2)
+
+
+def random_effects(estimates, variances) -> tuple[float, float, float]:
+    """DerSimonian and Laird's random-effects meta-analysis of studies' ``estimates`` (any
+    scale, for example the logit of a share) with their sampling ``variances``: the pooled
+    mean, its standard error and the between-study standard deviation τ (same scale)."""
+    y, v = _checked_studies(estimates, variances)
+    w = 1 / v
+    tau2 = max(0.0, (_cochran_q(y, v, 0.0) - (len(y) - 1)) / (w.sum() - (w @ w) / w.sum()))
+    w = 1 / (v + tau2)
+    return float(w @ y / w.sum()), float(math.sqrt(1 / w.sum())), math.sqrt(tau2)
+
+
+def spread_interval(estimates, variances, level: float = 0.95) -> tuple[float, float]:
+    """The ``level`` (0.5–0.999) interval of the between-study standard deviation τ by the
+    Q-profile method: the τ at which the generalised Q statistic meets the upper and lower
+    quantiles of its χ² distribution (0 where even τ = 0 leaves Q below them)."""
+    y, v = _checked_studies(estimates, variances)
+    if not 0.5 <= level <= 0.999:
+        raise ValueError(f"level must be between 0.5 and 0.999 (got {level})")
+    df = len(y) - 1
+    bounds = []
+    for quantile in (1 - (1 - level) / 2, (1 - level) / 2):
+        target = chi2.ppf(quantile, df)
+        if _cochran_q(y, v, 0.0) <= target:
+            bounds.append(0.0)
+            continue
+        top = 1.0
+        while _cochran_q(y, v, top) > target:
+            top *= 10
+        bounds.append(math.sqrt(brentq(lambda t2, q=target: _cochran_q(y, v, t2) - q, 0.0, top)))
+    return bounds[0], bounds[1]
 
 
 def arm_id(arm: TrialArm) -> str:

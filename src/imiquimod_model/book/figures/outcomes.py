@@ -3,6 +3,7 @@ the fitted-link tables and the trial figures."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -617,12 +618,24 @@ def _mean_error(predicted: dict, seen: dict, rows: list) -> float:
     return 100 * float(np.mean([abs(predicted[r["arm"]] - seen[r["arm"]]) for r in rows]))
 
 
+def _paired_se(first: dict, second: dict, seen: dict, rows: list) -> float:
+    """Standard error (points) of the mean difference of two predictors' absolute errors,
+    paired arm by arm over ``rows`` (NaN with fewer than two arms)."""
+    if len(rows) < 2:
+        return float("nan")
+    gaps = [
+        abs(first[r["arm"]] - seen[r["arm"]]) - abs(second[r["arm"]] - seen[r["arm"]]) for r in rows
+    ]
+    return 100 * float(np.std(gaps, ddof=1) / math.sqrt(len(gaps)))
+
+
 def held_out_scores(key: str = "leave_one_trial_out") -> dict[str, dict[str, float]]:
     """Leave-one-trial-out, per indication and over all: mean absolute error (points) of
     the virtual patients, the one-hit link (on the arms it can predict, beside the virtual
     patients' on the same arms) and the indication's average, the error the model itself
     expects from the spread between trials and sampling (points), and the share of arms
-    inside each scored band (%); ``key`` the stored scores (the whole virtual population,
+    inside each scored band (%); the standard errors (points) of the model's gap to each
+    baseline, paired arm by arm; ``key`` the stored scores (the whole virtual population,
     or "leave_one_trial_out_registry", the chapters' values alone)."""
     by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
     baseline = {r["arm"]: r["predicted"] for r in clinic.one_hit_leave_one_trial_out()}
@@ -643,6 +656,8 @@ def held_out_scores(key: str = "leave_one_trial_out") -> dict[str, dict[str, flo
             "one_hit": _mean_error(baseline, seen, hit),
             "model_on_one_hit_arms": _mean_error(mine, seen, hit),
             "model_expects": 100 * float(np.mean([r["expected_miss"] for r in rows])),
+            "gap_to_one_hit_se": _paired_se(mine, baseline, seen, hit),
+            "gap_to_average_se": _paired_se(mine, average, seen, rows),
         }
         for b in clinic.SCORED_BANDS:
             inside = [_band(r, b)[0] <= seen[r["arm"]] <= _band(r, b)[1] for r in rows]
@@ -686,6 +701,53 @@ def sampling_alone_miss(key: str = "leave_one_trial_out") -> float:
         p, n = row["predicted"], clinic.prepared(by_id[row["arm"]]).n
         misses.append(clinic.expected_miss(none, np.full(1, p), none, n, p))
     return 100 * float(np.mean(misses))
+
+
+def same_design_arms() -> tuple[outcomes.TrialArm, ...]:
+    """The actinic keratosis arms of one schedule: 4 weeks of 3 applications a week, a
+    second course where lesions remained, each trial's clinical clearance after it."""
+    return tuple(
+        a
+        for a in outcomes.trial_arms()
+        if a.indication == "actinic keratosis"
+        and a.treatment == "imiquimod"
+        and (a.applications_per_week, a.weeks, a.cycles) == (3, 4, 2)
+        and a.endpoint in ("initial clinical clearance", "complete clearance overall")
+    )
+
+
+def same_design_spread() -> dict[str, float]:
+    """Without the model: a random-effects meta-analysis (DerSimonian–Laird, logit scale)
+    of :func:`same_design_arms`. The pooled share (%), the spread τ between the trials
+    (logit units) with its 95% Q-profile interval, and how far (points, on average over
+    the arms' sizes) a new trial would land from a prediction that knew their true average
+    exactly: with that spread (``miss``), at its lower bound (``miss_low``) and with none
+    (``sampling``)."""
+    arms = same_design_arms()
+    n = np.array([a.likelihood_n for a in arms], dtype=float)
+    p = np.array([a.proportion for a in arms])
+    logit, variance = np.log(p / (1 - p)), 1 / (n * p * (1 - p))
+    mean, _, tau = outcomes.random_effects(logit, variance)
+    low, high = outcomes.spread_interval(logit, variance)
+    share = 1 / (1 + math.exp(-mean))
+
+    def miss(spread: float) -> float:
+        one = np.ones(1)
+        return 100 * float(
+            np.mean(
+                [clinic.expected_miss(0 * one, share * one, spread * one, int(k), share) for k in n]
+            )
+        )
+
+    return {
+        "pooled": 100 * share,
+        "tau": tau,
+        "tau_low": low,
+        "tau_high": high,
+        "miss": miss(tau),
+        "miss_low": miss(low),
+        "sampling": miss(0.0),
+    }
 
 
 def score_rows() -> list[dict[str, str]]:
