@@ -426,3 +426,47 @@ def test_the_gap_between_two_predictors_has_the_standard_error_of_a_paired_mean(
     first = {"a": 0.6, "b": 0.3, "c": 0.8}
     assert figures._paired_se(first, seen, seen, rows) == pytest.approx(10 / math.sqrt(3))
     assert math.isnan(figures._paired_se(first, seen, seen, rows[:1]))
+
+
+def test_a_trial_s_arms_read_alone_keep_the_backgrounds_they_were_fitted_with():
+    """The stored draws hold each vehicle trial's background in the column of the whole
+    calibration: one trial's arms read alone give the same shares as read with all, and
+    all of them give the stored medians (stored to 6 decimals)."""
+    from imiquimod_model.clinic import scores
+
+    everything = clinic.calibration_arms()
+    base, effect, _ = scores._stored_parts(everything)
+    stored = clinic.predictive_bands()
+    for j, arm in enumerate(everything):
+        median = np.median(base[:, j] + (1 - base[:, j]) * effect[:, j])
+        assert median == pytest.approx(stored[clinic.arm_id(arm)][0], abs=2e-6), arm
+    for trial in ("Edwards1998", "Baker2011", "Arits2013"):
+        mine = tuple(a for a in everything if a.trial == trial)
+        alone = scores._stored_parts(mine)
+        columns = [everything.index(a) for a in mine]
+        assert np.array_equal(alone[0], base[:, columns]), trial
+        assert np.array_equal(alone[1], effect[:, columns]), trial
+
+
+def test_the_same_trial_again_without_spread_is_binomial_sampling():
+    """No spread between trials: a re-run of a trial of 50 patients at a share of 0.4
+    reports within the binomial's own 95% quantiles."""
+    from scipy.stats import binom
+
+    one = np.ones((1, 1))
+    band = clinic.same_trial_count_quantiles(
+        0 * one, 0.4 * one, np.zeros(1), np.array([20.0]), np.array([50.0]), (0.025, 0.975)
+    )
+    assert band[0].tolist() == [binom.ppf(0.025, 50, 0.4) / 50, binom.ppf(0.975, 50, 0.4) / 50]
+
+
+def test_the_same_trial_again_is_surer_than_a_new_trial():
+    """A fitted trial's own shift is known better than a new trial's, so the band of the
+    same trial run again is no wider than a new trial's, and holds what the trial reported."""
+    for arm in clinic.calibration_arms():
+        if arm.endpoint not in clinic.CLEARANCE_ENDPOINTS or arm.treatment != "imiquimod":
+            continue
+        low, high = clinic.same_trial_band(arm)
+        _, new_low, new_high = clinic.predictive_bands()[clinic.arm_id(arm)]
+        assert high - low <= new_high - new_low + 1e-9, arm
+        assert low <= clinic.prepared(arm).responders / clinic.prepared(arm).n <= high, arm

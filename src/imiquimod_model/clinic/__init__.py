@@ -47,6 +47,7 @@ from .bands import (
     count_quantiles,
     expected_miss,
     own_trial_shares,
+    same_trial_count_quantiles,
     share_quantiles,
     shifted_effect,
 )
@@ -138,6 +139,7 @@ from .scores import (
     modelled_share,
     one_hit_leave_one_trial_out,
     predictive_bands,
+    same_trial_band,
     share_in_its_trial,
 )
 from .selection import (
@@ -268,6 +270,8 @@ __all__ = [
     "proposal_from",
     "registry_values",
     "regrowth_after_stop",
+    "same_trial_band",
+    "same_trial_count_quantiles",
     "sex_arms",
     "share_in_its_trial",
     "share_quantiles",

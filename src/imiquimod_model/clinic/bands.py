@@ -115,6 +115,27 @@ def trial_log_density(
 OWN_SHIFT_GRID = np.linspace(-8.0, 8.0, 641)
 
 
+def _on_grid(base: np.ndarray, effect: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Each arm's share (0–1) at each draw and each point of :data:`OWN_SHIFT_GRID`
+    (draws, arms, grid), the shift ``spread`` (per draw) times the grid."""
+    shift = np.asarray(spread, dtype=float)[:, None, None] * OWN_SHIFT_GRID[None, None, :]
+    return base[..., None] + (1 - base[..., None]) * shifted_effect(effect[..., None], shift)
+
+
+def _own_shift_posterior(
+    base: np.ndarray, effect: np.ndarray, spread: np.ndarray, responders: np.ndarray, n: np.ndarray
+) -> np.ndarray:
+    """Per draw, the posterior (summing to 1) of a trial's own shift over
+    :data:`OWN_SHIFT_GRID`: its normal prior times the binomial likelihood of its counts."""
+    from scipy.stats import binom
+
+    shares = np.clip(_on_grid(base, effect, spread), 1e-12, 1 - 1e-12)
+    joint = binom.logpmf(responders[None, :, None], n[None, :, None], shares).sum(axis=1)
+    joint = joint - OWN_SHIFT_GRID[None, :] ** 2 / 2
+    posterior = np.exp(joint - joint.max(axis=1, keepdims=True))
+    return posterior / posterior.sum(axis=1, keepdims=True)
+
+
 def own_trial_shares(
     base: np.ndarray,
     effect: np.ndarray,
@@ -129,17 +150,39 @@ def own_trial_shares(
     its arms (columns of ``base`` and ``effect``): the trial's own shift of the drug's effect
     weighed by its prior (normal, sd ``spread``) times how well it explains those counts, as
     a random-effects meta-analysis estimates one study's own effect."""
+    posterior = _own_shift_posterior(base, effect, spread, responders, n)
+    return (_on_grid(target_base, target_effect, spread) * posterior[:, None, :]).sum(axis=-1)
+
+
+#: strata of a trial's own shift (equal posterior mass each) that stand for it per draw in
+#: the count distribution of the same trial run again
+OWN_SHIFT_STRATA = 16
+
+
+def same_trial_count_quantiles(
+    base: np.ndarray,
+    effect: np.ndarray,
+    spread: np.ndarray,
+    responders: np.ndarray,
+    n: np.ndarray,
+    q: tuple[float, ...],
+) -> np.ndarray:
+    """Quantiles ``q`` of the share (0–1) each arm (columns) would report were the same
+    trial run again with as many new patients: its own shift as its counts imply
+    (:func:`own_trial_shares`), each draw's posterior of that shift cut into
+    :data:`OWN_SHIFT_STRATA` strata of equal mass, mixed with binomial sampling. One row per
+    arm's quantiles (arms, quantiles)."""
     from scipy.stats import binom
 
-    z = OWN_SHIFT_GRID
-    shift = np.asarray(spread, dtype=float)[:, None, None] * z[None, None, :]
-
-    def shares(b: np.ndarray, e: np.ndarray) -> np.ndarray:  # (draws, arms, grid)
-        return b[..., None] + (1 - b[..., None]) * shifted_effect(e[..., None], shift)
-
-    counts = np.clip(shares(base, effect), 1e-12, 1 - 1e-12)
-    joint = binom.logpmf(responders[None, :, None], n[None, :, None], counts).sum(axis=1)
-    joint = joint - z[None, :] ** 2 / 2
-    posterior = np.exp(joint - joint.max(axis=1, keepdims=True))
-    posterior /= posterior.sum(axis=1, keepdims=True)  # (draws, grid)
-    return (shares(target_base, target_effect) * posterior[:, None, :]).sum(axis=-1)
+    posterior = _own_shift_posterior(base, effect, spread, responders, n)
+    middles = (np.arange(OWN_SHIFT_STRATA) + 0.5) / OWN_SHIFT_STRATA
+    where = np.array([np.searchsorted(np.cumsum(p), middles) for p in posterior])
+    z = OWN_SHIFT_GRID[np.minimum(where, len(OWN_SHIFT_GRID) - 1)]  # (draws, strata)
+    out = []
+    for j, size in enumerate(np.asarray(n, dtype=int)):
+        moved = shifted_effect(effect[:, j, None], np.asarray(spread)[:, None] * z)
+        share = base[:, j, None] + (1 - base[:, j, None]) * moved
+        k = np.arange(size + 1)
+        cdf = np.cumsum(binom.pmf(k[None, None, :], size, share[..., None]).mean(axis=(0, 1)))
+        out.append([min(np.searchsorted(cdf, level), size) / size for level in q])
+    return np.array(out)

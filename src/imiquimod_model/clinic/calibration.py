@@ -228,15 +228,19 @@ def _effect(
 
 
 def arm_parts(
-    theta: np.ndarray, arms: tuple[TrialArm, ...], values: tuple[tuple[str, float], ...] = ()
+    theta: np.ndarray,
+    arms: tuple[TrialArm, ...],
+    values: tuple[tuple[str, float], ...] = (),
+    fitted_with: tuple[TrialArm, ...] | None = None,
 ) -> tuple[np.ndarray, ...]:
     """For each row of ``theta`` and each arm: the share that would respond without the
     drug (a trial's vehicle background, the background of severe reactions, or none for
     a residue histology finds) and the modelled share of the rest that the drug moves to
     the endpoint, both (rows, arms); and, per arm, whether it is a clearance arm whose drug
-    effect shifts from trial to trial."""
+    effect shifts from trial to trial. ``fitted_with``: the arms ``theta`` was fitted to,
+    whose trials' backgrounds its last columns hold (default ``arms``)."""
     theta = np.atleast_2d(theta)
-    background = _trial_backgrounds(theta, arms)
+    background = _trial_backgrounds(theta, arms if fitted_with is None else fitted_with)
     base = {
         REACTION_ENDPOINT: 1 / (1 + np.exp(-theta[:, 3])),
         HIDDEN_RESIDUE_ENDPOINT: np.zeros(len(theta)),

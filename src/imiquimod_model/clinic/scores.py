@@ -10,7 +10,13 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from ..outcomes import INDICATIONS, TrialArm, arm_id
-from .bands import count_quantiles, expected_miss, own_trial_shares, trial_log_density
+from .bands import (
+    count_quantiles,
+    expected_miss,
+    own_trial_shares,
+    same_trial_count_quantiles,
+    trial_log_density,
+)
 from .calibration import (
     CLEARANCE_ENDPOINTS,
     FIRST_BACKGROUND,
@@ -109,35 +115,72 @@ def share_in_its_trial(arm: TrialArm) -> float:
     return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
 
 
+def _reported(trial: str) -> tuple[TrialArm, ...]:
+    """A trial's fitted clearance arms: the counts that say where its own shift lies."""
+    reported = tuple(
+        a for a in calibration_arms() if a.trial == trial and a.endpoint in CLEARANCE_ENDPOINTS
+    )
+    if not reported:
+        raise ValueError(f"trial {trial!r} has no fitted clearance arm to estimate its shift")
+    return reported
+
+
+@functools.cache
+def _stored_parts(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every stored draw (rows, in the stored order) and each of ``arms``: the share
+    without the drug and the drug's share of the rest (:func:`.calibration.arm_parts`), and
+    per arm whether the trial's shift moves it."""
+    theta, sets, values = posterior_sample(), draw_sets(), stored_sets()
+    base, effect = np.empty((len(theta), len(arms))), np.empty((len(theta), len(arms)))
+    for i in sorted(set(sets.tolist())):
+        mine = sets == i
+        base[mine], effect[mine], shifts = arm_parts(
+            theta[mine], arms, values[i], fitted_with=calibration_arms()
+        )
+    return base, effect, shifts
+
+
+def _counts(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.array([prepared(a).responders for a in arms], dtype=float),
+        np.array([prepared(a).n for a in arms], dtype=float),
+    )
+
+
 @functools.cache
 def _share_in_its_trial(arm: TrialArm) -> float:
     """:func:`share_in_its_trial` for one arm fitted as it is."""
-    reported = tuple(
-        a for a in calibration_arms() if a.trial == arm.trial and a.endpoint in CLEARANCE_ENDPOINTS
+    reported = _reported(arm.trial)
+    base, effect, shifts = _stored_parts(reported)
+    target_base, target_effect, target_shifts = _stored_parts((arm,))
+    if not target_shifts[0]:  # an endpoint the trial's shift does not move
+        return float(np.median(target_base + (1 - target_base) * target_effect))
+    k, n = _counts(reported)
+    spread = np.exp(posterior_sample()[:, TRIAL_SPREAD])
+    own = own_trial_shares(
+        base[:, shifts], effect[:, shifts], spread, k[shifts], n[shifts], target_base, target_effect
     )
-    if not reported:
-        raise ValueError(f"trial {arm.trial!r} has no fitted clearance arm to estimate its shift")
-    theta, sets, values = posterior_sample(), draw_sets(), stored_sets()
-    k = np.array([prepared(a).responders for a in reported], dtype=float)
-    n = np.array([prepared(a).n for a in reported], dtype=float)
-    share = np.empty(len(theta))
-    for i in sorted(set(sets.tolist())):
-        mine = sets == i
-        base, effect, shifts = arm_parts(theta[mine], (*reported, arm), values[i])
-        moves = shifts[:-1]
-        if not shifts[-1]:  # an endpoint the trial's shift does not move
-            share[mine] = base[:, -1] + (1 - base[:, -1]) * effect[:, -1]
-            continue
-        share[mine] = own_trial_shares(
-            base[:, :-1][:, moves],
-            effect[:, :-1][:, moves],
-            np.exp(theta[mine, TRIAL_SPREAD]),
-            k[moves],
-            n[moves],
-            base[:, -1:],
-            effect[:, -1:],
-        )[:, 0]
-    return float(np.median(share))
+    return float(np.median(own[:, 0]))
+
+
+def same_trial_band(arm: TrialArm) -> tuple[float, float]:
+    """The 95% interval (0–1) of the share a calibration arm would report were its trial run
+    again with as many new patients: the trial's own shift as its counts imply, not a new
+    trial's (:func:`.bands.same_trial_count_quantiles`); for an endpoint the shift does not
+    move, the new trial's band (:func:`predictive_bands`)."""
+    if arm.endpoint not in CLEARANCE_ENDPOINTS:
+        return predictive_bands()[arm_id(arm)][1:]
+    reported = _reported(arm.trial)
+    base, effect, shifts = _stored_parts(reported)
+    if not shifts[reported.index(arm)]:
+        return predictive_bands()[arm_id(arm)][1:]
+    k, n = _counts(reported)
+    spread = np.exp(posterior_sample()[:, TRIAL_SPREAD])
+    bands = same_trial_count_quantiles(
+        base[:, shifts], effect[:, shifts], spread, k[shifts], n[shifts], (0.025, 0.975)
+    )
+    low, high = bands[list(np.flatnonzero(shifts)).index(reported.index(arm))]
+    return float(low), float(high)
 
 
 #: Calibration arms outside their 95% predictive band, with the reason the chapter gives.

@@ -438,20 +438,28 @@ def _observed(arm) -> str:
 
 
 def calibration_rows() -> list[dict[str, str]]:
-    """Every calibration arm: observed (95% Wilson), modelled (95% predictive band)."""
+    """Every calibration arm: observed (95% Wilson), modelled (95% predictive band of a new
+    trial, marked where the arm falls outside it), and the 95% band of the same trial run
+    again where its own shift moves the arm (:func:`clinic.same_trial_band`)."""
     bands = clinic.predictive_bands()
     rows = []
     for arm in clinic.calibration_arms():
         modelled, low, high = bands[clinic.arm_id(arm)]
         ready = clinic.prepared(arm)
         inside = low <= ready.responders / ready.n <= high
+        moved = arm.endpoint in clinic.CLEARANCE_ENDPOINTS and arm.treatment != "vehicle"
+        again = "—"
+        if moved:
+            again_low, again_high = clinic.same_trial_band(arm)
+            again = f"{100 * again_low:.0f}–{100 * again_high:.0f}%"
         rows.append(
             {
                 "arm": arm_label(arm),
                 "endpoint": arm.endpoint,
                 "observed (95% interval)": _observed(arm),
-                "model (95% band)": f"{100 * modelled:.0f}% ({100 * low:.0f}–{100 * high:.0f})",
-                "inside the band": "yes" if inside else "**no**",
+                "model, new trial (95% band)": f"{100 * modelled:.0f}% "
+                f"({100 * low:.0f}–{100 * high:.0f})" + ("" if inside else ", **outside**"),
+                "same trial again (95%)": again,
             }
         )
     return rows
