@@ -55,7 +55,7 @@ INNATE_AND_ADAPTIVE = Explorer(
     controls=(
         Control("dc_priming_delay_days", (2, 4, 7, 14, 21), log=True),
         Control("t_cell_killing_rate_per_day", (0, 0.1, 0.3, 1, 3)),
-        Control("pdc_killing_rate_per_day", (0.5, 0.6, 1, 3, 10), log=True),  # 0.6: the text
+        Control("pdc_killing_rate_per_day", (0.5, 0.6, 1, 3, 6, 10), log=True),  # 0.6: the text
     ),
     panels=(
         Panel("tumour-cell kill rate (per day)", y_range=(0, 3)),
