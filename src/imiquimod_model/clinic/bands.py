@@ -85,7 +85,14 @@ def count_quantiles(
     """Quantiles ``q`` of the share (0–1) a new trial of ``n`` patients reports: the mixture
     of :func:`share_quantiles` with binomial sampling (exact mixture of binomials), the
     draws weighed by ``weights`` (normalised; equal if not given)."""
-    cdf = np.cumsum(_count_distribution(base, effect, spread, n, weights))
+    return _count_quantiles(_count_distribution(base, effect, spread, n, weights), q)
+
+
+def _count_quantiles(chance: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
+    """Quantiles ``q`` of the share (0–1) a trial reports, from the probability ``chance``
+    of each count of responders (0, 1, … n)."""
+    n = len(chance) - 1
+    cdf = np.cumsum(chance)
     return np.array([min(np.searchsorted(cdf, level), n) / n for level in q])
 
 
@@ -174,15 +181,14 @@ def same_trial_count_quantiles(
     arm's quantiles (arms, quantiles)."""
     from scipy.stats import binom
 
-    posterior = _own_shift_posterior(base, effect, spread, responders, n)
+    cdf = np.cumsum(_own_shift_posterior(base, effect, spread, responders, n), axis=1)
     middles = (np.arange(OWN_SHIFT_STRATA) + 0.5) / OWN_SHIFT_STRATA
-    where = np.array([np.searchsorted(np.cumsum(p), middles) for p in posterior])
+    where = (cdf[:, :, None] < middles[None, None, :]).sum(axis=1)  # first grid point past each
     z = OWN_SHIFT_GRID[np.minimum(where, len(OWN_SHIFT_GRID) - 1)]  # (draws, strata)
     out = []
     for j, size in enumerate(np.asarray(n, dtype=int)):
         moved = shifted_effect(effect[:, j, None], np.asarray(spread)[:, None] * z)
         share = base[:, j, None] + (1 - base[:, j, None]) * moved
         k = np.arange(size + 1)
-        cdf = np.cumsum(binom.pmf(k[None, None, :], size, share[..., None]).mean(axis=(0, 1)))
-        out.append([min(np.searchsorted(cdf, level), size) / size for level in q])
+        out.append(_count_quantiles(binom.pmf(k, size, share[..., None]).mean(axis=(0, 1)), q))
     return np.array(out)

@@ -95,13 +95,17 @@ def predictive_bands() -> dict[str, tuple[float, float, float]]:
     return {arm: tuple(band) for arm, band in fitted()["predictive_bands"].items()}
 
 
-def modelled_share(arm: TrialArm) -> float:
-    """The stored fit's median share (0–1) for a calibration arm, or for a mixed arm fitted
-    as its women and men apart (:func:`.calibration.sex_arms`), their shares weighed by
-    their numbers of patients."""
+def _weighed_by_sex(arm: TrialArm, share_of) -> float:
+    """``share_of(arm)``, or for a mixed arm fitted as its women and men apart
+    (:func:`.calibration.sex_arms`) their shares weighed by their numbers of patients."""
     parts = sex_arms(arm) or (arm,)
-    shares = [predictive_bands()[arm_id(p)][0] for p in parts]
-    return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
+    return float(np.average([share_of(p) for p in parts], weights=[p.likelihood_n for p in parts]))
+
+
+def modelled_share(arm: TrialArm) -> float:
+    """The stored fit's median share (0–1) for a calibration arm (a mixed arm fitted as its
+    women and men apart: their shares weighed by their numbers)."""
+    return _weighed_by_sex(arm, lambda part: predictive_bands()[arm_id(part)][0])
 
 
 def share_in_its_trial(arm: TrialArm) -> float:
@@ -110,19 +114,7 @@ def share_in_its_trial(arm: TrialArm) -> float:
     (:func:`.bands.own_trial_shares`), not an average trial's. ``arm`` may be a calibration
     arm or the same trial's patients on another design (for example assessed later); a
     mixed arm fitted as its women and men apart is their shares weighed by their numbers."""
-    parts = sex_arms(arm) or (arm,)
-    shares = [_share_in_its_trial(p) for p in parts]
-    return float(np.average(shares, weights=[p.likelihood_n for p in parts]))
-
-
-def _reported(trial: str) -> tuple[TrialArm, ...]:
-    """A trial's fitted clearance arms: the counts that say where its own shift lies."""
-    reported = tuple(
-        a for a in calibration_arms() if a.trial == trial and a.endpoint in CLEARANCE_ENDPOINTS
-    )
-    if not reported:
-        raise ValueError(f"trial {trial!r} has no fitted clearance arm to estimate its shift")
-    return reported
+    return _weighed_by_sex(arm, _share_in_its_trial)
 
 
 @functools.cache
@@ -140,46 +132,45 @@ def _stored_parts(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, np.ndarray, n
     return base, effect, shifts
 
 
-def _counts(arms: tuple[TrialArm, ...]) -> tuple[np.ndarray, np.ndarray]:
-    return (
-        np.array([prepared(a).responders for a in arms], dtype=float),
-        np.array([prepared(a).n for a in arms], dtype=float),
+@functools.cache
+def _own_shift_evidence(trial: str) -> tuple[tuple[TrialArm, ...], tuple[np.ndarray, ...]]:
+    """A trial's fitted clearance arms that its shift moves, and what says where that shift
+    lies, per stored draw: their shares without the drug and the drug's, the spread between
+    trials, and their counts (the arguments of :func:`.bands.own_trial_shares`)."""
+    reported = tuple(
+        a for a in calibration_arms() if a.trial == trial and a.endpoint in CLEARANCE_ENDPOINTS
     )
+    if not reported:
+        raise ValueError(f"trial {trial!r} has no fitted clearance arm to estimate its shift")
+    base, effect, shifts = _stored_parts(reported)
+    moved = tuple(a for a, s in zip(reported, shifts, strict=True) if s)
+    k = np.array([prepared(a).responders for a in moved], dtype=float)
+    n = np.array([prepared(a).n for a in moved], dtype=float)
+    spread = np.exp(posterior_sample()[:, TRIAL_SPREAD])
+    return moved, (base[:, shifts], effect[:, shifts], spread, k, n)
 
 
 @functools.cache
 def _share_in_its_trial(arm: TrialArm) -> float:
     """:func:`share_in_its_trial` for one arm fitted as it is."""
-    reported = _reported(arm.trial)
-    base, effect, shifts = _stored_parts(reported)
     target_base, target_effect, target_shifts = _stored_parts((arm,))
     if not target_shifts[0]:  # an endpoint the trial's shift does not move
         return float(np.median(target_base + (1 - target_base) * target_effect))
-    k, n = _counts(reported)
-    spread = np.exp(posterior_sample()[:, TRIAL_SPREAD])
-    own = own_trial_shares(
-        base[:, shifts], effect[:, shifts], spread, k[shifts], n[shifts], target_base, target_effect
-    )
-    return float(np.median(own[:, 0]))
+    _, evidence = _own_shift_evidence(arm.trial)
+    return float(np.median(own_trial_shares(*evidence, target_base, target_effect)[:, 0]))
 
 
-def same_trial_band(arm: TrialArm) -> tuple[float, float]:
+def same_trial_band(arm: TrialArm) -> tuple[float, float] | None:
     """The 95% interval (0–1) of the share a calibration arm would report were its trial run
     again with as many new patients: the trial's own shift as its counts imply, not a new
-    trial's (:func:`.bands.same_trial_count_quantiles`); for an endpoint the shift does not
-    move, the new trial's band (:func:`predictive_bands`)."""
+    trial's (:func:`.bands.same_trial_count_quantiles`); None for an arm the trial's shift
+    does not move (vehicle, severe reactions, the residue histology finds)."""
     if arm.endpoint not in CLEARANCE_ENDPOINTS:
-        return predictive_bands()[arm_id(arm)][1:]
-    reported = _reported(arm.trial)
-    base, effect, shifts = _stored_parts(reported)
-    if not shifts[reported.index(arm)]:
-        return predictive_bands()[arm_id(arm)][1:]
-    k, n = _counts(reported)
-    spread = np.exp(posterior_sample()[:, TRIAL_SPREAD])
-    bands = same_trial_count_quantiles(
-        base[:, shifts], effect[:, shifts], spread, k[shifts], n[shifts], (0.025, 0.975)
-    )
-    low, high = bands[list(np.flatnonzero(shifts)).index(reported.index(arm))]
+        return None
+    moved, evidence = _own_shift_evidence(arm.trial)
+    if arm not in moved:
+        return None
+    low, high = same_trial_count_quantiles(*evidence, (0.025, 0.975))[moved.index(arm)]
     return float(low), float(high)
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 
 import numpy as np
+from scipy.special import expit
 
 from ... import clinic, design, outcomes, pk, preregistered
 from ...parameters import PARAMETERS, default, one_of, whole
@@ -447,11 +448,7 @@ def calibration_rows() -> list[dict[str, str]]:
         modelled, low, high = bands[clinic.arm_id(arm)]
         ready = clinic.prepared(arm)
         inside = low <= ready.responders / ready.n <= high
-        moved = arm.endpoint in clinic.CLEARANCE_ENDPOINTS and arm.treatment != "vehicle"
-        again = "—"
-        if moved:
-            again_low, again_high = clinic.same_trial_band(arm)
-            again = f"{100 * again_low:.0f}–{100 * again_high:.0f}%"
+        again = clinic.same_trial_band(arm)
         rows.append(
             {
                 "arm": arm_label(arm),
@@ -459,7 +456,9 @@ def calibration_rows() -> list[dict[str, str]]:
                 "observed (95% interval)": _observed(arm),
                 "model, new trial (95% band)": f"{100 * modelled:.0f}% "
                 f"({100 * low:.0f}–{100 * high:.0f})" + ("" if inside else ", **outside**"),
-                "same trial again (95%)": again,
+                "same trial again (95%)": "—"
+                if again is None
+                else f"{100 * again[0]:.0f}–{100 * again[1]:.0f}%",
             }
         )
     return rows
@@ -703,12 +702,18 @@ def sampling_alone_miss(key: str = "leave_one_trial_out") -> float:
     enrolment alone: each a binomial sample of its own size at its predicted share, with no
     spread between trials and no uncertainty in the model."""
     by_id = {clinic.arm_id(a): a for a in clinic.calibration_arms()}
-    misses = []
-    none = np.zeros(1)  # no background, no spread between trials
-    for row in clinic.fitted()[key]:
-        p, n = row["predicted"], clinic.prepared(by_id[row["arm"]]).n
-        misses.append(clinic.expected_miss(none, np.full(1, p), none, n, p))
-    return 100 * float(np.mean(misses))
+    rows = clinic.fitted()[key]
+    return float(
+        np.mean([_miss_at(r["predicted"], clinic.prepared(by_id[r["arm"]]).n) for r in rows])
+    )
+
+
+def _miss_at(share: float, n: int, spread: float = 0.0) -> float:
+    """How far (points, on average) a trial of ``n`` patients lands from ``share`` (0–1)
+    when that is its true average: binomial sampling and a shift of the logit with sd
+    ``spread``, no background (:func:`clinic.expected_miss` for one parameter draw)."""
+    one = np.ones(1)
+    return 100 * clinic.expected_miss(0 * one, share * one, spread * one, int(n), share)
 
 
 def same_design_arms() -> tuple[outcomes.TrialArm, ...]:
@@ -734,18 +739,13 @@ def same_design_spread() -> dict[str, float]:
     arms = same_design_arms()
     n = np.array([a.likelihood_n for a in arms], dtype=float)
     p = np.array([a.proportion for a in arms])
-    logit, variance = np.log(p / (1 - p)), 1 / (n * p * (1 - p))
+    logit, variance = np.log(p / (1 - p)), 1 / (n * p * (1 - p))  # each arm's logit share
     mean, _, tau = outcomes.random_effects(logit, variance)
     low, high = outcomes.spread_interval(logit, variance)
-    share = 1 / (1 + math.exp(-mean))
+    share = float(expit(mean))
 
     def miss(spread: float) -> float:
-        one = np.ones(1)
-        return 100 * float(
-            np.mean(
-                [clinic.expected_miss(0 * one, share * one, spread * one, int(k), share) for k in n]
-            )
-        )
+        return float(np.mean([_miss_at(share, k, spread) for k in n]))
 
     return {
         "pooled": 100 * share,
