@@ -242,6 +242,37 @@ def test_a_stored_set_refits_as_well_as_stored_and_the_same_each_time():
     assert at[1] - 0.05 <= at[0] <= at[1] + 0.5
 
 
+def test_a_mirrored_lesion_size_moves_only_that_indication_and_twice_is_no_move():
+    mode = clinic.mode_vector()[0]
+    for indication in outcomes.INDICATIONS:
+        i = calibration.PARAMETER_NAMES.index(clinic.patients.INDICATION[indication].burden)
+        low, high = calibration.BOUNDS[i]
+        moved = selection.mirrored_lesion_size(mode, indication)
+        assert moved[i] == pytest.approx(low + high - mode[i])
+        assert np.array_equal(np.delete(moved, i), np.delete(mode, i))
+        assert selection.mirrored_lesion_size(moved, indication) == pytest.approx(mode)
+
+
+def test_the_stored_other_peaks_are_peaks_as_probable_as_stored():
+    """The other searches' most probable find is a peak: its log posterior less the set's
+    own mode's is the gain stored, a search from it stays there, and it lies well away
+    from the set's own mode in some indication's lesion size (log10)."""
+    fit = clinic.fitted()
+    gains = [[s["log_posterior_gain"] for s in found] for found in fit["set_other_searches"]]
+    i, j = np.unravel_index(np.argmax(gains), np.shape(gains))
+    values = clinic.stored_sets()[i]
+    own, other = np.array(fit["set_modes"][i]), np.array(fit["set_other_searches"][i][j]["mode"])
+    at = calibration.log_posterior(np.vstack([own, other]), ARMS, values)
+    assert at[1] - at[0] == pytest.approx(gains[i][j], abs=0.01)
+    _, again = calibration.posterior_mode(ARMS, other, values)
+    assert again == pytest.approx(at[1], abs=0.05)
+    sizes = [
+        calibration.PARAMETER_NAMES.index(clinic.patients.INDICATION[i].burden)
+        for i in outcomes.INDICATIONS
+    ]
+    assert np.max(np.abs(other[sizes] - own[sizes])) > 1.0
+
+
 def test_the_stored_draws_name_stored_sets():
     fit = clinic.fitted()
     assert len(fit["draws"]) == len(fit["draw_sets"]) == 200

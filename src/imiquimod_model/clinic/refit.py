@@ -43,11 +43,12 @@ from .selection import (
     effective_sample_size,
     fit_population,
     normalised,
+    other_searches,
     pooled,
     weighted_quantiles,
 )
 from .stacking import stacking_weights
-from .store import FIT_FILE, REGISTRY_VALUES, fitted, store_in_registry
+from .store import FIT_FILE, REGISTRY_VALUES, fitted, sets_in, store_in_registry
 
 #: choices of sets to calibrate among the pool of plausible candidates (a set chosen more
 #: than once is calibrated once)
@@ -204,6 +205,7 @@ def calibrate(
         "set_log_evidence": [round(fits[m].log_evidence, 4) for m in used],
         "set_log_prior_over_proposal": [round(fits[m].log_prior_over_proposal, 4) for m in used],
         "set_stacking_weight": [round(float(stacked[m]), 6) for m in used],
+        "set_other_searches": other_searches(values, [fits[m].mode for m in used], arms, workers),
         "held_out_log_density": {
             "sets": [int(m) for m in candidates],
             "trials": list(held_out_trials()),
@@ -266,10 +268,22 @@ def add_another_seed(seed: int, path: Path = FIT_FILE) -> None:
     path.write_text(json.dumps(fit, indent=1) + "\n")
 
 
+def add_other_searches(path: Path = FIT_FILE) -> None:
+    """Search each stored set's posterior again from other starts and store what the
+    searches found beside the stored fit, which they leave as it is (``python -m
+    imiquimod_model.clinic.refit --other-searches``; :func:`.selection.other_searches`)."""
+    fit = json.loads(path.read_text())
+    modes = [np.array(m) for m in fit["set_modes"]]
+    fit["set_other_searches"] = other_searches(list(sets_in(fit)), modes, calibration_arms())
+    path.write_text(json.dumps(fit, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:2] == ["--another-seed"]:
         add_another_seed(int(sys.argv[2]))
+    elif sys.argv[1:2] == ["--other-searches"]:
+        add_other_searches()
     else:
         write_fit()

@@ -39,9 +39,13 @@ def draw_sets() -> np.ndarray:
 
 @functools.cache
 def stored_sets() -> tuple[tuple[tuple[str, float], ...], ...]:
-    """The sets of assumed numbers the stored draws use ((name, value) pairs; the first is
-    the registry's own values, the chapters')."""
-    return tuple(tuple(sorted(s.items())) for s in fitted()["assumption_sets"])
+    """The sets of assumed numbers the stored draws use ((name, value) pairs)."""
+    return sets_in(fitted())
+
+
+def sets_in(fit: dict[str, object]) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """The sets of assumed numbers a calibration's draws use ((name, value) pairs)."""
+    return tuple(tuple(sorted(s.items())) for s in fit["assumption_sets"])
 
 
 def indication_background(indication: str, theta: np.ndarray) -> np.ndarray:

@@ -758,6 +758,34 @@ def same_design_spread() -> dict[str, float]:
     }
 
 
+#: how much more probable (log units) a peak another search found must be to count as a
+#: peak the set's draws missed: searches that return to the draws' own peak differ by
+#: about 0.01
+PEAK_MARGIN = 0.1
+
+
+def other_peaks() -> dict[str, float]:
+    """What searching each stored set's posterior again from other starts found
+    (:func:`clinic.selection.other_searches`): how many sets there are, how many have a
+    more probable peak than the one their draws sit at, the largest such gain (log units),
+    the share of the stacking weight those sets hold (%), and how many sets every search
+    returned to their own peak or below."""
+    fit = clinic.fitted()
+    gains = np.array(
+        [[s["log_posterior_gain"] for s in found] for found in fit["set_other_searches"]]
+    )
+    best = gains.max(axis=1)
+    higher = best > PEAK_MARGIN
+    weights = np.array(fit["set_stacking_weight"])
+    return {
+        "sets": len(best),
+        "higher": int(higher.sum()),
+        "largest_gain": float(best.max()),
+        "weight_of_higher": 100 * float(weights[higher].sum() / weights.sum()),
+        "at_their_peak": int((~higher).sum()),
+    }
+
+
 def score_rows() -> list[dict[str, str]]:
     """The scores of :func:`held_out_scores` as a table: one row per indication for the
     virtual population, and one over all arms with the chapters' assumed values alone and
