@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 
 import pytest
 
 from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import print_pdf  # tools/ is not a package: it is what `make pdf` runs
 
 PDF = ROOT / "_build" / "html" / "_downloads" / "how-imiquimod-works.pdf"
 SINGLE = ROOT / "_build" / "singlehtml"
@@ -98,6 +102,9 @@ CUT_ON_PAPER = """() => {
   document.querySelectorAll('.js-plotly-plot').forEach(gd => {
     const r = gd.getBoundingClientRect();
     if (r.right > column.right + 1) { found.push('figure wider than the page: ' + gd.id); }
+    if (gd.offsetParent !== null && gd._fullLayout.width > gd.clientWidth + 1) {
+      found.push('figure cut by its box: ' + gd.id);
+    }
     if (getComputedStyle(gd).breakInside !== 'avoid') { found.push('figure may split: ' + gd.id); }
   });
   return found;
@@ -117,11 +124,12 @@ def test_no_table_or_figure_is_cut_on_paper(browser):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        context = browser.new_context(viewport={"width": 680, "height": 1200})
+        viewport = {"width": print_pdf.PRINTED_COLUMN_PX, "height": 1200}
+        context = browser.new_context(viewport=viewport)
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/whole-book.html")
-        page.wait_for_timeout(2000)
-        page.emulate_media(media="print")
+        page.wait_for_function(print_pdf.READY, timeout=120_000)
+        print_pdf.laid_out_for_print(page)
         page.wait_for_timeout(500)
         found = page.evaluate(CUT_ON_PAPER)
         context.close()

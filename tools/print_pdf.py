@@ -60,6 +60,10 @@ def start_pages(pdf: bytes, titles: list[str]) -> list[int]:
     return found
 
 
+#: the width of A4 less the margins _print sets (16 mm each side), in CSS px (96 per inch)
+PRINTED_COLUMN_PX = round((210 - 2 * 16) / 25.4 * 96)
+
+
 def _print(page) -> bytes:
     return page.pdf(
         format="A4",
@@ -128,6 +132,11 @@ IN_PIECES = """(budget) => Promise.all([...document.querySelectorAll('.js-plotly
         return Plotly.newPlot(div, data, layout, {staticPlot: true, responsive: false});
       });
     }))"""
+#: JavaScript: every figure redrawn at the width of its box in the printed layout, which
+#: the print stylesheet makes narrower than on screen (else the figure's right part is cut)
+FITTED = """() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]
+    .filter(gd => gd.offsetParent !== null && gd._fullLayout.width > gd.clientWidth + 1)
+    .map(gd => Plotly.relayout(gd, {width: gd.clientWidth})))"""
 #: JavaScript: every figure between ``[height, tallest]`` redrawn at ``height``, in a box
 #: of that height (plotly's own wrapper keeps the height the figure was written with)
 SHORTENED = """([height, tallest]) => Promise.all([...document.querySelectorAll('.js-plotly-plot')]
@@ -145,6 +154,17 @@ SHORT_TABLE_PX = 300
 SHORT_TABLES_WHOLE = """(tallest) => document.querySelectorAll('table').forEach(t => {
     if (t.getBoundingClientRect().height < tallest) { t.style.breakInside = 'avoid'; }
   })"""
+
+
+def laid_out_for_print(page) -> None:
+    """Switch a page of the single-page build, its figures drawn, to its printed layout:
+    the print stylesheet, every figure fitted to its box, shortened or cut into pieces to
+    fit a page, and every short table kept whole."""
+    page.emulate_media(media="print")
+    page.evaluate(FITTED)
+    page.evaluate(SHORTENED, PRINTED_FIGURE_PX)
+    page.evaluate(IN_PIECES, PIECE_PX)
+    page.evaluate(SHORT_TABLES_WHOLE, SHORT_TABLE_PX)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -169,8 +189,8 @@ def print_book(out: Path = PDF) -> Path:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            # the printed column (A4 less margins, about 680 px): plotly sizes figures to it
-            context = browser.new_context(viewport={"width": 680, "height": 1200})
+            # the printed column: plotly sizes figures to it
+            context = browser.new_context(viewport={"width": PRINTED_COLUMN_PX, "height": 1200})
             context.route(
                 "**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort()
             )
@@ -179,10 +199,7 @@ def print_book(out: Path = PDF) -> Path:
             page.wait_for_function(READY, timeout=120_000)
             page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's and the icons'
 
-            page.evaluate(SHORTENED, PRINTED_FIGURE_PX)
-            page.evaluate(IN_PIECES, PIECE_PX)
-            page.evaluate(SHORT_TABLES_WHOLE, SHORT_TABLE_PX)
-            page.emulate_media(media="print")
+            laid_out_for_print(page)
             titles = [_flat(t) for t in page.evaluate(CONTENTS)]
             page.evaluate(NUMBER_CONTENTS, start_pages(_print(page), titles))
             out.write_bytes(_print(page))
