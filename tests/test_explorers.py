@@ -102,8 +102,8 @@ def test_the_comparison_explorer_shows_every_arm_of_each_comparison():
     for option, (trial, endpoint) in chapter.COMPARISONS.items():
         arms = [r for r in rows if r["trial"] == trial and r["endpoint"] == endpoint]
         shown = chapter.comparison(comparison=option)
-        values = np.nanmax(np.vstack([v for k, v in shown.items() if k.startswith("percent_")]), 0)
-        assert np.sum(np.isfinite(values)) == len(arms) > 1, option
+        values = np.vstack([v for k, v in shown.items() if k.startswith("percent_")])
+        assert np.sum(np.isfinite(values).any(axis=0)) == len(arms) > 1, option
     edwards = chapter.comparison(comparison="EGW: complete clearance, 5% and 1% (Edwards 1998)")
     seen = {
         chapter.TREATMENTS[i]: round(float(v))
