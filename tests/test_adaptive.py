@@ -268,3 +268,35 @@ def test_if_the_comparator_primed_memory_its_lesions_would_recur_less():
         last["model: cleared lesions lost from 1 to 5 years (%)"]
         == (last["the same after imiquimod (%)"])
     )
+
+
+def test_the_recurrence_caption_names_the_rate_its_explorer_opens_at_and_the_assumed_one():
+    from imiquimod_model.book.figures import adaptive as chapter
+
+    from .conftest import ROOT
+
+    control = next(
+        c for c in chapter.RECURRENCE.controls if c.parameter == "memory_killing_rate_per_day"
+    )
+    caption = " ".join((ROOT / "book" / "adaptive.md").read_text().split())
+    assumed = PARAMETERS["memory_killing_rate_per_day"].value
+    assert f"memory killing at {control.live_default:g} per day" in caption
+    assert f"at the assumed {assumed:g} per day" in caption
+    assert control.live_default < chapter.memory_kill_that_suffices() <= assumed
+
+
+def test_the_memory_kill_rate_that_suffices_is_the_smallest_that_does():
+    """Above the rate found, the five-year share is the assumed rate's; just below, it is
+    not; and the rate lies near where memory's killing first matches regrowth
+    (κ_M·M_0 = ρ_h), the threshold of the chapter's exercise."""
+    from imiquimod_model.book.figures import adaptive as chapter
+
+    found = chapter.memory_kill_that_suffices(step=0.005)
+    five_years = {
+        rate: chapter.recurrence_explorer(memory_killing_rate_per_day=rate)["imiquimod_model"][-1]
+        for rate in (found - 0.005, found, default("memory_killing_rate_per_day"))
+    }
+    shares = list(five_years.values())
+    assert abs(shares[1] - shares[2]) <= 0.1 < abs(shares[0] - shares[2])
+    matches = default("residual_regrowth_rate_per_day") / chapter.memory_after_imiquimod()
+    assert 0.5 * matches < found < 1.5 * matches

@@ -210,6 +210,30 @@ def test_every_page_is_offline_clean_accessible_and_themed(site, server, browser
     assert not found, found
 
 
+#: JavaScript: the fill colour of every shaded band on the page
+BAND_FILLS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(
+    gd => gd.data.filter(t => t.fill === 'toself').map(t => t.fillcolor))"""
+#: JavaScript: switch the site back to light mode
+GO_LIGHT = """() => { document.documentElement.dataset.mode = 'light';
+    document.documentElement.dataset.theme = 'light'; }"""
+
+
+def test_a_shaded_band_turns_lighter_and_stronger_on_a_dark_page_and_back(site, server, browser):
+    """The long-term figure's 95% band, a faint tint of the book's blue, is the blue's dark-
+    page counterpart at twice the opacity in dark mode (else it all but vanishes), and its
+    own colour again in light mode."""
+    context, page, _, _ = _open(browser, server, "book/outcomes.html")
+    light = page.evaluate(BAND_FILLS)
+    assert light == ["rgba(31, 111, 139, 0.15)"]
+    page.evaluate(GO_DARK)
+    page.wait_for_timeout(400)
+    assert page.evaluate(BAND_FILLS) == ["rgba(108, 186, 216, 0.3)"]  # #6cbad8
+    page.evaluate(GO_LIGHT)
+    page.wait_for_timeout(400)
+    assert page.evaluate(BAND_FILLS) == light
+    context.close()
+
+
 #: JavaScript: true when the focus is on the first control of the page's first explorer
 ON_FIRST_CONTROL = "() => document.activeElement === document.querySelector('[data-control]')"
 

@@ -445,3 +445,15 @@ def test_every_value_the_text_sets_is_one_its_control_offers():
             assert any(math.isclose(float(value), v) for v in offered), (page.name, phrase, value)
             checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("explorer", ALL, ids=lambda e: e.name)
+def test_every_slider_opens_at_the_value_the_chapters_use(explorer):
+    """Each slider opens at the registry's value (or the value it is told to open at), a
+    stop of its grid: a slider that opened at the nearest stop instead would show curves
+    for a value the text does not use."""
+    for control in explorer.controls:
+        if control.is_choice:
+            continue
+        start = control.spec.value if control.opens_at is None else control.opens_at
+        assert control.live_default == pytest.approx(start), (control.parameter, control.grid)

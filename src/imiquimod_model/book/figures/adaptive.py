@@ -176,9 +176,10 @@ RECURRENCE = Explorer(
     x_label="months after treatment",
     controls=(
         Control("residual_regrowth_rate_per_day", (0.005, 0.01, 0.02, 0.05), log=True),
-        # where each changes the curves: at the defaults (0.2 per day, 8 years) memory keeps
-        # every residue down, so the stops lie below them, where memory starts to fail
-        Control("memory_killing_rate_per_day", (0, 0.005, 0.01, 0.02, 0.05)),
+        # at the assumed 0.2 per day memory holds every residue down whatever its half-life
+        # (as any rate above about 0.025 does), so the explorer opens at a tenth of it, where
+        # the half-life and the regrowth show what they do; the other stops lie below that
+        Control("memory_killing_rate_per_day", (0, 0.005, 0.01, 0.02, 0.2), opens_at=0.02),
         Control("memory_half_life_days", (150, 250, 365, 2922), log=True),
     ),
     panels=(Panel("tumour-free (%)", y_range=(40, 102)),),
@@ -214,6 +215,19 @@ RECURRENCE = Explorer(
         "leaves none, and the published arms with their 95% intervals."
     ),
 )
+
+
+def memory_kill_that_suffices(step: float = 0.005, within: float = 0.1) -> float:
+    """The smallest memory kill rate (per day, a multiple of ``step``) at which imiquimod's
+    five-year tumour-free share comes within ``within`` points (%) of its share at the
+    registry's rate: above it, the exact rate no longer matters."""
+    assumed = default("memory_killing_rate_per_day")
+    target = recurrence_explorer()["imiquimod_model"][-1]
+    for rate in np.arange(step, assumed + step / 2, step):
+        share = recurrence_explorer(memory_killing_rate_per_day=float(rate))["imiquimod_model"]
+        if abs(share[-1] - target) <= within:
+            return float(rate)
+    return assumed
 
 
 def recurrence_sensitivity() -> list[dict[str, str]]:

@@ -76,8 +76,8 @@ CREAM_TO_RECEPTOR = Explorer(
     panels=(
         Panel("concentration (µM)", log_y=True, y_range=(-6, 3)),
         # a log scale: engagement in blood is a thousandth of the skin's, on a linear axis
-        # a line along the x-axis
-        Panel("TLR7 engaged (fraction)", log_y=True, y_range=(-5, 0.1)),
+        # a line along the x-axis; down to 1e-6, where the label course's troughs in blood lie
+        Panel("TLR7 engaged (fraction)", log_y=True, y_range=(-6, 0.1)),
     ),
     curves=(
         Curve("total_uM", "all drug in viable skin", panel=0, dash="dot"),

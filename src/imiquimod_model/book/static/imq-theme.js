@@ -26,6 +26,21 @@
     return typeof colour === "string" ? table[colour.toLowerCase()] : undefined;
   }
 
+  // a shaded band's fill, "rgba(r, g, b, a)" of a palette colour: its counterpart, twice
+  // as opaque on a dark page (a light tint all but vanishes there), as opaque again back
+  function refill(colour, table, m) {
+    var parts = typeof colour === "string" && colour.match(/^rgba\((\d+),\s*(\d+),\s*(\d+),\s*([\d.]+)\)$/);
+    if (!parts) { return undefined; }
+    var hex = "#" + parts.slice(1, 4).map(function (v) {
+      return ("0" + Number(v).toString(16)).slice(-2);
+    }).join("");
+    var other = table[hex];
+    if (!other) { return undefined; }
+    var alpha = Number(parts[4]) * (m === "dark" ? 2 : 0.5);
+    var rgb = [1, 3, 5].map(function (i) { return parseInt(other.slice(i, i + 2), 16); });
+    return "rgba(" + rgb.join(", ") + ", " + Math.min(alpha, 1) + ")";
+  }
+
   function paint(gd, m) {
     if (!gd._fullLayout || gd.dataset.imqTheme === m) { return; }
     var ink = INK[m];
@@ -44,18 +59,20 @@
       layout["annotations[" + i + "].font.color"] = ink.text;
     });
     var table = m === "dark" ? DARK : LIGHT;
-    var lines = [], markers = [], bars = [], texts = [], traces = [];
+    var lines = [], markers = [], bars = [], texts = [], fills = [], traces = [];
     gd.data.forEach(function (trace, i) {
       var line = recolour(trace.line && trace.line.color, table);
       var marker = recolour(trace.marker && trace.marker.color, table);
       var bar = recolour(trace.error_x && trace.error_x.color, table);
       var text = recolour(trace.textfont && trace.textfont.color, table);
-      if (line || marker || bar || text) {
+      var fill = refill(trace.fillcolor, table, m);
+      if (line || marker || bar || text || fill) {
         traces.push(i);
         lines.push(line || (trace.line && trace.line.color));
         markers.push(marker || (trace.marker && trace.marker.color));
         bars.push(bar || (trace.error_x && trace.error_x.color));
         texts.push(text || (trace.textfont && trace.textfont.color));
+        fills.push(fill || trace.fillcolor);
       }
     });
     gd.dataset.imqTheme = m;
@@ -63,7 +80,10 @@
     if (traces.length) {
       Plotly.restyle(
         gd,
-        { "line.color": lines, "marker.color": markers, "error_x.color": bars, "textfont.color": texts },
+        {
+          "line.color": lines, "marker.color": markers, "error_x.color": bars,
+          "textfont.color": texts, fillcolor: fills,
+        },
         traces
       );
     }
