@@ -245,7 +245,7 @@ def test_a_stored_set_refits_as_well_as_stored_and_the_same_each_time():
 def test_a_mirrored_lesion_size_moves_only_that_indication_and_twice_is_no_move():
     mode = clinic.mode_vector()[0]
     for indication in outcomes.INDICATIONS:
-        i = calibration.PARAMETER_NAMES.index(clinic.patients.INDICATION[indication].burden)
+        i = calibration.burden_index(indication)
         low, high = calibration.BOUNDS[i]
         moved = selection.mirrored_lesion_size(mode, indication)
         assert moved[i] == pytest.approx(low + high - mode[i])
@@ -266,10 +266,7 @@ def test_the_stored_other_peaks_are_peaks_as_probable_as_stored():
     assert at[1] - at[0] == pytest.approx(gains[i][j], abs=0.01)
     _, again = calibration.posterior_mode(ARMS, other, values)
     assert again == pytest.approx(at[1], abs=0.05)
-    sizes = [
-        calibration.PARAMETER_NAMES.index(clinic.patients.INDICATION[i].burden)
-        for i in outcomes.INDICATIONS
-    ]
+    sizes = [calibration.burden_index(i) for i in outcomes.INDICATIONS]
     assert np.max(np.abs(other[sizes] - own[sizes])) > 1.0
 
 

@@ -153,9 +153,14 @@ FIRST_BACKGROUND = len(PARAMETER_NAMES)
 TRIAL_SPREAD = PARAMETER_NAMES.index("log between_trial_logit_sd")
 
 
+def burden_index(indication: str) -> int:
+    """Where ``indication``'s mean lesion size sits in a parameter vector."""
+    return PARAMETER_NAMES.index(INDICATION[indication].burden)
+
+
 def burden_of(indication: str, theta: np.ndarray) -> np.ndarray:
     """The mean lesion size of ``indication`` for each parameter vector."""
-    return theta[:, PARAMETER_NAMES.index(INDICATION[indication].burden)]
+    return theta[:, burden_index(indication)]
 
 
 def indication_mean_background(
@@ -191,7 +196,7 @@ def _distinct_effect(
     back over ``theta``: a gradient's steps along a background, the spread between trials
     or another indication's lesion size leave the arm's outcome as it was. Each row is
     solved on its own, so the result is the same, number for number."""
-    burden = PARAMETER_NAMES.index(INDICATION[ready.arm.indication].burden)
+    burden = burden_index(ready.arm.indication)
     read = theta[:, [0, 1, 2, burden]]
     _, first, back = np.unique(read, axis=0, return_index=True, return_inverse=True)
     if len(first) == len(theta):

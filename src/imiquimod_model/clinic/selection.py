@@ -21,15 +21,14 @@ from ..outcomes import INDICATIONS, TrialArm
 from .assumptions import Values, plausible, sobol_units, values_at
 from .calibration import (
     BOUNDS,
-    PARAMETER_NAMES,
     ROUGH_MODE_TOLERANCE,
+    burden_index,
     importance_draws,
     laplace_covariance,
     log_posterior,
     posterior_mode,
     prepared,
 )
-from .patients import INDICATION
 from .proposal import (
     Proposal,
     chosen,
@@ -220,7 +219,7 @@ def mirrored_lesion_size(mode: np.ndarray, indication: str) -> np.ndarray:
     clinic) moved to the mirror image of its place in its range: a start for another search
     of a set's posterior."""
     out = np.array(mode, dtype=float)
-    i = PARAMETER_NAMES.index(INDICATION[indication].burden)
+    i = burden_index(indication)
     low, high = BOUNDS[i]
     out[i] = low + high - out[i]
     return out
@@ -228,8 +227,6 @@ def mirrored_lesion_size(mode: np.ndarray, indication: str) -> np.ndarray:
 
 def _other_searches(job: tuple) -> list[tuple[np.ndarray, float]]:
     values, mode, arms = job
-    for arm in arms:
-        prepared(arm, values)
     at = float(log_posterior(mode, arms, values)[0])
     found = [posterior_mode(arms, mirrored_lesion_size(mode, i), values) for i in INDICATIONS]
     return [(peak, log_post - at) for peak, log_post in found]
